@@ -1,0 +1,107 @@
+// Package pages holds the site's pages and their swappable regions. Each
+// region's root element has the same kebab-case id and data-testid, which is
+// also the name of its /fragments/ route, so htmx and tests can find it.
+package pages
+
+import (
+	"strings"
+
+	"github.com/sgidweb/sgidweb/views/layouts"
+)
+
+// Region ids: the id and data-testid of each region's root element.
+const (
+	HomePageID      = "home-page"
+	ErrorPageID     = "error-page"
+	FlashID         = "flash"
+	LoginButtonID   = "login-button"
+	ConsentStatusID = "consent-status"
+	ProfilePanelID  = "profile-panel"
+)
+
+// Field kinds: how a profile value is laid out.
+const (
+	KindText   = "text"
+	KindLines  = "lines"
+	KindTable  = "table"
+	KindMasked = "masked"
+)
+
+// Flash kinds.
+const (
+	FlashInfo    = "info"
+	FlashSuccess = "success"
+	FlashError   = "error"
+)
+
+// ConsentItem is one scope as the person sees it when giving consent.
+type ConsentItem struct {
+	Scope   string // e.g. "myinfo.name"
+	Label   string // e.g. "Name"
+	Purpose string // why this site asks for it
+}
+
+// Field is one profile value, already formatted by the server.
+type Field struct {
+	Scope, Label string
+	NotProvided  bool     // sgID returned NA or nothing: shown as "Not provided", never as data
+	Kind         string   // KindText (also the fallback for unknown kinds), KindLines, KindTable, KindMasked
+	Text         string   // KindText: the value; KindMasked: the masked form
+	Reveal       string   // KindMasked: the full value, revealed by <details> without JavaScript
+	Lines        []string // KindLines
+	Columns      []string // KindTable: column headings
+	Rows         [][]string
+}
+
+// LoginButtonProps feeds the login/logout region.
+type LoginButtonProps struct {
+	LoggedIn  bool
+	CSRFToken string
+	Name      string // the person's display name when logged in; may be empty
+}
+
+// ConsentStatusProps feeds the consent region.
+type ConsentStatusProps struct {
+	LoggedIn    bool
+	Requested   []ConsentItem // before login: what sgID will ask for
+	Shared      []ConsentItem // after login: fields sgID returned with data
+	NotProvided []ConsentItem // after login: fields returned as NA or missing
+	Denied      bool          // the person declined at sgID last time (shown only when logged out)
+}
+
+// ProfileProps feeds the profile region.
+type ProfileProps struct {
+	LoggedIn bool
+	Fields   []Field
+}
+
+// Flash is a one-off message shown above the regions.
+type Flash struct {
+	Kind    string // FlashInfo, FlashSuccess or FlashError; unknown kinds show as info
+	Message string
+}
+
+// HomeProps feeds the home page.
+type HomeProps struct {
+	Page        layouts.Page
+	Flash       *Flash // nil: no message
+	LoginButton LoginButtonProps
+	Consent     ConsentStatusProps
+	Profile     ProfileProps
+}
+
+// ErrorProps feeds the error page.
+type ErrorProps struct {
+	Page      layouts.Page
+	Status    int    // HTTP status, shown discreetly; 0 hides it
+	Title     string // the heading, e.g. "Login didn't complete"
+	Message   string // plain words for the person
+	RetryURL  string // the "Try again" link; "/" when empty
+	RequestID string // shown as "Reference: <id>"; falls back to Page.RequestID
+}
+
+// ScopeTestID turns a scope into the suffix of a data-testid:
+// "myinfo.name" -> "myinfo-name".
+func ScopeTestID(scope string) string {
+	return strings.ReplaceAll(scope, ".", "-")
+}
