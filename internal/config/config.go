@@ -1,0 +1,273 @@
+// Package config reads sgidweb's settings from the environment and checks
+// them once at start, so that a mistake stops the server with a message that
+// names the variable and the fix instead of failing on the first login.
+package config
+
+import (
+	"crypto/rsa"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/sgidweb/sgidweb/internal/sgid"
+)
+
+// Defaults of the public contract (design/contract.md).
+const (
+	DefaultAddr         = "localhost:8080"
+	DefaultPublicURL    = "http://localhost:8080"
+	DefaultSGIDHostname = "https://api.id.gov.sg"
+	DefaultScopes       = "openid myinfo.name"
+	DefaultTimeout      = 10 * time.Second
+	DefaultSessionStore = "sqlite:data/sessions.db"
+	DefaultIdleTimeout  = 30 * time.Minute
+	DefaultLifetime     = 12 * time.Hour
+	DefaultClockLeeway  = 60 * time.Second
+
+	// MockPath is where the embedded mock sgID is mounted in mock mode.
+	MockPath = "/mock-sgid"
+)
+
+// Config is every setting the server uses, typed and validated.
+type Config struct {
+	Addr      string
+	PublicURL *url.URL // origin only: scheme://host[:port]
+
+	// MockMode is true when no sgID credentials are set: the embedded mock
+	// provider answers under MockPath and SGIDHostname points at it.
+	MockMode bool
+
+	SGIDHostname string
+	ClientID     string
+	ClientSecret string
+	PrivateKey   *rsa.PrivateKey // nil in mock mode until the app makes one
+	RedirectURI  string
+	Scopes       []string
+	Timeout      time.Duration
+	ClockLeeway  time.Duration
+
+	SessionStore       string
+	SessionIdleTimeout time.Duration
+	SessionLifetime    time.Duration
+
+	MetricsAddr string
+	DebugAddr   string // pprof listener, loopback only; empty: off
+	LogFormat   string // "json" or "text"; default json outside mock mode
+}
+
+// Secure reports whether browsers reach the site over https, which turns on
+// Secure cookies, the __Host- cookie prefix and HSTS.
+func (c Config) Secure() bool { return c.PublicURL.Scheme == "https" }
+
+// Error is one invalid setting: the variable, what is wrong and how to fix it.
+type Error struct {
+	Variable string
+	Problem  string
+	Fix      string
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("config: %s: %s (fix: %s)", e.Variable, e.Problem, e.Fix)
+}
+
+// Load reads the configuration through getenv (os.Getenv in production, a map
+// in tests) and validates it. All problems are returned together so that one
+// restart is enough to see them all.
+func Load(getenv func(string) string) (Config, error) {
+	get := func(name, def string) string {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			return v
+		}
+		return def
+	}
+	var errs []error
+	bad := func(variable, problem, fix string) {
+		errs = append(errs, &Error{Variable: variable, Problem: problem, Fix: fix})
+	}
+
+	cfg := Config{
+		Addr:         get("ADDR", DefaultAddr),
+		ClientID:     get("SGID_CLIENT_ID", ""),
+		ClientSecret: get("SGID_CLIENT_SECRET", ""),
+		SessionStore: get("SESSION_STORE", DefaultSessionStore),
+		MetricsAddr:  get("METRICS_ADDR", ""),
+		DebugAddr:    get("DEBUG_ADDR", ""),
+		LogFormat:    get("LOG_FORMAT", ""),
+	}
+
+	if _, _, err := net.SplitHostPort(cfg.Addr); err != nil {
+		bad("ADDR", fmt.Sprintf("%q is not host:port", cfg.Addr), "use a listen address such as localhost:8080 or :8080")
+	}
+
+	publicURL, err := parseOrigin(get("PUBLIC_URL", DefaultPublicURL))
+	if err != nil {
+		bad("PUBLIC_URL", err.Error(), "set the origin browsers use, such as https://login.example.gov.sg (no path)")
+		publicURL, _ = url.Parse(DefaultPublicURL)
+	}
+	cfg.PublicURL = publicURL
+
+	cfg.Timeout = duration(getenv, "SGID_TIMEOUT", DefaultTimeout, bad)
+	cfg.ClockLeeway = duration(getenv, "SGID_CLOCK_LEEWAY", DefaultClockLeeway, bad)
+	cfg.SessionIdleTimeout = duration(getenv, "SESSION_IDLE_TIMEOUT", DefaultIdleTimeout, bad)
+	cfg.SessionLifetime = duration(getenv, "SESSION_LIFETIME", DefaultLifetime, bad)
+	if cfg.SessionIdleTimeout > cfg.SessionLifetime {
+		bad("SESSION_IDLE_TIMEOUT", "is longer than SESSION_LIFETIME", "make the idle timeout shorter than the absolute lifetime")
+	}
+
+	keyText, keyVar := getenv("SGID_PRIVATE_KEY"), "SGID_PRIVATE_KEY"
+	if file := strings.TrimSpace(getenv("SGID_PRIVATE_KEY_FILE")); file != "" {
+		if strings.TrimSpace(keyText) != "" {
+			bad("SGID_PRIVATE_KEY_FILE", "is set together with SGID_PRIVATE_KEY", "set only one of them")
+		}
+		keyVar = "SGID_PRIVATE_KEY_FILE"
+		data, err := os.ReadFile(file)
+		if err != nil {
+			bad(keyVar, "cannot be read: "+err.Error(), "point it at the PEM file of the client's RSA private key")
+		}
+		keyText = string(data)
+	}
+	hasKey := strings.TrimSpace(keyText) != ""
+
+	explicitHost := strings.TrimSpace(getenv("SGID_HOSTNAME")) != ""
+	cfg.MockMode = cfg.ClientID == "" && cfg.ClientSecret == "" && !hasKey
+	switch {
+	case cfg.MockMode && explicitHost:
+		bad("SGID_HOSTNAME", "is set but there are no sgID credentials", "also set SGID_CLIENT_ID, SGID_CLIENT_SECRET and SGID_PRIVATE_KEY, or unset SGID_HOSTNAME to use the embedded mock")
+	case cfg.MockMode:
+		cfg.SGIDHostname = strings.TrimSuffix(cfg.PublicURL.String(), "/") + MockPath
+	default:
+		cfg.SGIDHostname = get("SGID_HOSTNAME", DefaultSGIDHostname)
+		if cfg.ClientID == "" {
+			bad("SGID_CLIENT_ID", "is empty while other sgID credentials are set", "set the client id from the sgID developer portal, or unset SGID_CLIENT_SECRET and SGID_PRIVATE_KEY to use the embedded mock")
+		}
+		if cfg.ClientSecret == "" {
+			bad("SGID_CLIENT_SECRET", "is empty while other sgID credentials are set", "set the client secret from the sgID developer portal")
+		}
+		if !hasKey {
+			bad("SGID_PRIVATE_KEY", "is empty while other sgID credentials are set", "set SGID_PRIVATE_KEY (PEM, literal \\n allowed) or SGID_PRIVATE_KEY_FILE to the key whose public half is registered with sgID")
+		}
+	}
+	if hasKey {
+		key, err := sgid.ParsePrivateKey(keyText)
+		if err != nil {
+			bad(keyVar, "is not a usable RSA private key: "+err.Error(), "use the PKCS#8 or PKCS#1 PEM from `sgidweb keygen` or your own RSA-2048 key")
+		}
+		cfg.PrivateKey = key
+	}
+	if _, err := sgid.Issuer(cfg.SGIDHostname); err != nil {
+		bad("SGID_HOSTNAME", err.Error(), "use an origin such as https://api.id.gov.sg or https://api-stg.id.gov.sg")
+	} else if !cfg.MockMode && isRealSGIDHost(cfg.SGIDHostname) && cfg.PublicURL.Scheme != "https" && !isLoopback(cfg.PublicURL.Hostname()) {
+		bad("PUBLIC_URL", fmt.Sprintf("is %s but sgID (%s) only redirects to https sites", cfg.PublicURL.Scheme, cfg.SGIDHostname), "serve the site over https and set PUBLIC_URL=https://...")
+	}
+
+	cfg.RedirectURI = get("SGID_REDIRECT_URI", strings.TrimSuffix(cfg.PublicURL.String(), "/")+"/auth/callback")
+	if u, err := url.Parse(cfg.RedirectURI); err != nil || !u.IsAbs() || u.Fragment != "" {
+		bad("SGID_REDIRECT_URI", fmt.Sprintf("%q is not an absolute URL", cfg.RedirectURI), "use {PUBLIC_URL}/auth/callback, exactly as registered with sgID")
+	} else if u.Scheme+"://"+u.Host != cfg.PublicURL.String() || u.Path != "/auth/callback" {
+		bad("SGID_REDIRECT_URI", fmt.Sprintf("%q does not point at this server's callback", cfg.RedirectURI), "use "+cfg.PublicURL.String()+"/auth/callback and register that exact URI with sgID")
+	}
+
+	cfg.Scopes = strings.Fields(get("SGID_SCOPES", DefaultScopes))
+	if !slices.Contains(cfg.Scopes, "openid") {
+		bad("SGID_SCOPES", fmt.Sprintf("%q does not include openid", strings.Join(cfg.Scopes, " ")), "add openid, for example SGID_SCOPES=\"openid myinfo.name\"")
+	}
+	if err := checkStoreURL(cfg.SessionStore); err != nil {
+		bad("SESSION_STORE", err.Error(), "use memory, sqlite:PATH, redis://HOST:PORT/DB or postgres://USER@HOST:PORT/DB")
+	}
+	for name, addr := range map[string]string{"METRICS_ADDR": cfg.MetricsAddr, "DEBUG_ADDR": cfg.DebugAddr} {
+		if addr == "" {
+			continue
+		}
+		if _, _, err := net.SplitHostPort(addr); err != nil {
+			bad(name, fmt.Sprintf("%q is not host:port", addr), "use a loopback address such as 127.0.0.1:9090")
+		}
+	}
+	switch cfg.LogFormat {
+	case "":
+		cfg.LogFormat = "json"
+		if cfg.MockMode {
+			cfg.LogFormat = "text"
+		}
+	case "json", "text":
+	default:
+		bad("LOG_FORMAT", fmt.Sprintf("%q is not json or text", cfg.LogFormat), "set LOG_FORMAT=json or LOG_FORMAT=text")
+	}
+
+	return cfg, errors.Join(errs...)
+}
+
+func duration(getenv func(string) string, name string, def time.Duration, bad func(string, string, string)) time.Duration {
+	v := strings.TrimSpace(getenv(name))
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		bad(name, fmt.Sprintf("%q is not a positive duration", v), "use a Go duration such as 10s or 30m")
+		return def
+	}
+	return d
+}
+
+func parseOrigin(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("%q is not a URL", raw)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+		return nil, fmt.Errorf("%q is not an http(s) origin", raw)
+	}
+	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return nil, fmt.Errorf("%q has a path, query or user part; only the origin is allowed", raw)
+	}
+	return &url.URL{Scheme: u.Scheme, Host: u.Host}, nil
+}
+
+func checkStoreURL(s string) error {
+	switch {
+	case s == "memory":
+		return nil
+	case strings.HasPrefix(s, "sqlite:"):
+		if strings.TrimPrefix(s, "sqlite:") == "" {
+			return errors.New("sqlite: needs a file path, such as sqlite:data/sessions.db")
+		}
+		return nil
+	case strings.HasPrefix(s, "redis://"), strings.HasPrefix(s, "rediss://"),
+		strings.HasPrefix(s, "postgres://"), strings.HasPrefix(s, "postgresql://"):
+		if _, err := url.Parse(s); err != nil {
+			return errors.New("is not a valid URL")
+		}
+		return nil
+	}
+	return fmt.Errorf("%q is not a known session store", redactURL(s))
+}
+
+// redactURL drops a password from a store URL before it appears in a message.
+func redactURL(s string) string {
+	if u, err := url.Parse(s); err == nil && u.User != nil {
+		return u.Redacted()
+	}
+	return s
+}
+
+func isRealSGIDHost(hostname string) bool {
+	u, err := url.Parse(hostname)
+	if err != nil {
+		return false
+	}
+	h := strings.ToLower(u.Hostname())
+	return h == "id.gov.sg" || strings.HasSuffix(h, ".id.gov.sg")
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

@@ -1,0 +1,309 @@
+// Package session keeps each browser's server-side state: the person who is
+// logged in, the login flows in progress and the CSRF token. It wraps scs with
+// an Echo middleware that loads the session before a handler runs and commits
+// it before the response's headers are written, so error pages keep the
+// cookie too.
+package session
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
+	"github.com/labstack/echo/v4"
+)
+
+// Keys inside a session. Values are basic types or JSON bytes so that the gob
+// codec needs no type registration and every store holds the same bytes.
+const (
+	keyUser    = "user"
+	keyFlows   = "login_flows"
+	keyCSRF    = "csrf_token"
+	keySeenAt  = "seen_at"
+	keyFlash   = "flash"
+	keyDenied  = "denied"
+	keyStarted = "logged_in_at"
+)
+
+// ErrUnavailable wraps every failure of the session store, so that the web
+// layer answers 503 rather than 500 and /readyz can report it.
+var ErrUnavailable = errors.New("session: store unavailable")
+
+// Options configure a Manager.
+type Options struct {
+	Store       Store
+	Secure      bool          // https: Secure cookie with the __Host- prefix
+	IdleTimeout time.Duration // a session unused this long is over
+	Lifetime    time.Duration // a login lasts at most this long, however active
+	Now         func() time.Time
+}
+
+// Manager is the application's view of sessions.
+type Manager struct {
+	scs         *scs.SessionManager
+	store       Store
+	idleTimeout time.Duration
+	lifetime    time.Duration
+	now         func() time.Time
+}
+
+// CookieName is the session cookie's name for plain http; under https the
+// __Host- prefix binds it to this exact origin (no Domain, Path=/, Secure).
+const CookieName = "sgidweb_session"
+
+// New builds a Manager over an opened store.
+func New(opts Options) *Manager {
+	sm := scs.New()
+	sm.Store = opts.Store
+	sm.Lifetime = opts.Lifetime
+	sm.HashTokenInStore = true // a leaked store dump does not hand out live cookies
+	sm.Cookie.Name = CookieName
+	if opts.Secure {
+		sm.Cookie.Name = "__Host-" + CookieName
+	}
+	sm.Cookie.HttpOnly = true
+	sm.Cookie.Path = "/"
+	// Lax, not Strict: sgID's redirect back to the callback is a cross-site
+	// top-level navigation and must carry the cookie.
+	sm.Cookie.SameSite = http.SameSiteLaxMode
+	sm.Cookie.Secure = opts.Secure
+	sm.Cookie.Persist = false
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	return &Manager{scs: sm, store: opts.Store, idleTimeout: opts.IdleTimeout, lifetime: opts.Lifetime, now: now}
+}
+
+// CookieName returns the name of the session cookie in use.
+func (m *Manager) CookieName() string { return m.scs.Cookie.Name }
+
+// Middleware loads the session for each request and arranges for it to be
+// committed just before the response headers go out.
+func (m *Manager) Middleware() echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			req := c.Request()
+			res := c.Response()
+			res.Header().Add("Vary", "Cookie")
+
+			var token string
+			if cookie, err := req.Cookie(m.scs.Cookie.Name); err == nil {
+				token = cookie.Value
+			}
+			ctx, err := m.scs.Load(req.Context(), token)
+			if err != nil {
+				// A store that does not answer is an outage; a record that
+				// does not decode is treated as no session at all.
+				if errors.Is(err, ErrUnavailable) {
+					return err
+				}
+				if ctx, err = m.scs.Load(req.Context(), ""); err != nil {
+					return err
+				}
+			}
+			c.SetRequest(req.WithContext(ctx))
+			if err := m.expireIdle(ctx); err != nil {
+				return err
+			}
+			res.Before(func() {
+				if err := m.Save(c); err != nil {
+					// Headers are not out yet: turn the answer into an
+					// outage rather than claim a state change that was lost.
+					c.Logger().Error(err)
+					res.Status = http.StatusServiceUnavailable
+				}
+			})
+			return next(c)
+		}
+	}
+}
+
+// Save commits the session now and writes its cookie. Handlers that change
+// state call it before answering so that a store failure becomes a clear
+// error page; the response hook calls it for everything else. It is safe to
+// call more than once.
+func (m *Manager) Save(c echo.Context) error {
+	if c.Get(savedKey) != nil {
+		return nil
+	}
+	ctx := c.Request().Context()
+	switch m.scs.Status(ctx) {
+	case scs.Modified:
+		token, expiry, err := m.scs.Commit(ctx)
+		if err != nil {
+			return err
+		}
+		m.writeCookie(c, token, expiry)
+	case scs.Destroyed:
+		m.writeCookie(c, "", time.Time{})
+	}
+	c.Set(savedKey, true)
+	return nil
+}
+
+// savedKey marks in the Echo context that the session was committed.
+const savedKey = "session_saved"
+
+func (m *Manager) writeCookie(c echo.Context, token string, expiry time.Time) {
+	w := &headerOnlyWriter{h: c.Response().Header()}
+	m.scs.WriteSessionCookie(c.Request().Context(), w, token, expiry)
+}
+
+// headerOnlyWriter lets scs write its cookie into Echo's response headers
+// without touching the response itself.
+type headerOnlyWriter struct{ h http.Header }
+
+func (w *headerOnlyWriter) Header() http.Header         { return w.h }
+func (w *headerOnlyWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (w *headerOnlyWriter) WriteHeader(int)             {}
+
+// expireIdle ends a session that has not been used for the idle timeout and
+// records activity at most once a minute, so a page view costs no store
+// write in the common case.
+func (m *Manager) expireIdle(ctx context.Context) error {
+	if m.idleTimeout <= 0 || !m.scs.Exists(ctx, keySeenAt) {
+		return nil
+	}
+	now := m.now()
+	seen := time.Unix(m.scs.GetInt64(ctx, keySeenAt), 0)
+	if now.Sub(seen) > m.idleTimeout {
+		if err := m.scs.Destroy(ctx); err != nil {
+			return fmt.Errorf("%w: destroy idle: %v", ErrUnavailable, err)
+		}
+		return nil
+	}
+	if now.Sub(seen) > time.Minute {
+		m.scs.Put(ctx, keySeenAt, now.Unix())
+	}
+	return nil
+}
+
+func (m *Manager) touch(ctx context.Context) {
+	m.scs.Put(ctx, keySeenAt, m.now().Unix())
+}
+
+// CSRFToken returns this browser's CSRF token, making one on first use.
+func (m *Manager) CSRFToken(ctx context.Context) string {
+	if t := m.scs.GetString(ctx, keyCSRF); t != "" {
+		return t
+	}
+	t := randomToken()
+	m.scs.Put(ctx, keyCSRF, t)
+	m.touch(ctx)
+	return t
+}
+
+// CheckCSRF compares a submitted token with the session's in constant time.
+func (m *Manager) CheckCSRF(ctx context.Context, submitted string) bool {
+	want := m.scs.GetString(ctx, keyCSRF)
+	return want != "" && subtle.ConstantTimeCompare([]byte(want), []byte(submitted)) == 1
+}
+
+// User is the person logged in: the sgID subject and the data they shared.
+type User struct {
+	Subject  string            `json:"sub"`
+	Fields   map[string]string `json:"fields"`
+	Scopes   []string          `json:"scopes"`
+	LoggedIn time.Time         `json:"logged_in"`
+}
+
+// Name is the person's name when they shared it, for greetings.
+func (u User) Name() string {
+	if n := u.Fields["myinfo.name"]; n != "NA" {
+		return n
+	}
+	return ""
+}
+
+// CurrentUser returns the logged-in person, if any.
+func (m *Manager) CurrentUser(ctx context.Context) (User, bool) {
+	b := m.scs.GetBytes(ctx, keyUser)
+	if b == nil {
+		return User{}, false
+	}
+	var u User
+	if err := json.Unmarshal(b, &u); err != nil || u.Subject == "" {
+		return User{}, false
+	}
+	return u, true
+}
+
+// Login records the person and gives the browser a new session token, so a
+// token planted before login (session fixation) is worthless afterwards. The
+// CSRF token changes too, and the absolute lifetime starts now.
+func (m *Manager) Login(ctx context.Context, u User) error {
+	b, err := json.Marshal(u)
+	if err != nil {
+		return fmt.Errorf("session: encode user: %w", err)
+	}
+	if err := m.scs.RenewToken(ctx); err != nil {
+		return fmt.Errorf("%w: renew token: %v", ErrUnavailable, err)
+	}
+	m.scs.SetDeadline(ctx, m.now().Add(m.lifetime))
+	m.scs.Put(ctx, keyUser, b)
+	m.scs.Put(ctx, keyCSRF, randomToken())
+	m.scs.Remove(ctx, keyDenied)
+	m.touch(ctx)
+	return nil
+}
+
+// Logout destroys the session in the store; the next write starts a fresh
+// one under a new token.
+func (m *Manager) Logout(ctx context.Context) error {
+	if err := m.scs.Destroy(ctx); err != nil {
+		return fmt.Errorf("%w: destroy: %v", ErrUnavailable, err)
+	}
+	return nil
+}
+
+// SetFlash leaves a one-time message for the next page.
+func (m *Manager) SetFlash(ctx context.Context, kind, message string) {
+	m.scs.Put(ctx, keyFlash, kind+"\x00"+message)
+	m.touch(ctx)
+}
+
+// PopFlash takes the pending message, if any.
+func (m *Manager) PopFlash(ctx context.Context) (kind, message string, ok bool) {
+	v := m.scs.PopString(ctx, keyFlash)
+	if v == "" {
+		return "", "", false
+	}
+	for i := 0; i < len(v); i++ {
+		if v[i] == 0 {
+			return v[:i], v[i+1:], true
+		}
+	}
+	return "info", v, true
+}
+
+// SetDenied remembers that the person declined at sgID, for the consent status.
+func (m *Manager) SetDenied(ctx context.Context, denied bool) {
+	if denied {
+		m.scs.Put(ctx, keyDenied, true)
+		m.touch(ctx)
+	} else {
+		m.scs.Remove(ctx, keyDenied)
+	}
+}
+
+// Denied reports whether the last login was declined at sgID.
+func (m *Manager) Denied(ctx context.Context) bool { return m.scs.GetBool(ctx, keyDenied) }
+
+// Status reports whether the request has changed the session (for tests).
+func (m *Manager) Status(ctx context.Context) scs.Status { return m.scs.Status(ctx) }
+
+func randomToken() string {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic("session: crypto/rand failed: " + err.Error())
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}

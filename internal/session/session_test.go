@@ -1,0 +1,132 @@
+package session
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/labstack/echo/v4"
+)
+
+// request runs fn inside the session middleware for one request carrying
+// cookie (may be empty) and returns the session cookie the response set.
+func request(t *testing.T, m *Manager, cookie string, fn func(ctx context.Context)) string {
+	t.Helper()
+	e := echo.New()
+	req := httptest.NewRequest(http.MethodGet, "/", nil)
+	if cookie != "" {
+		req.AddCookie(&http.Cookie{Name: m.CookieName(), Value: cookie})
+	}
+	rec := httptest.NewRecorder()
+	c := e.NewContext(req, rec)
+	h := m.Middleware()(func(c echo.Context) error {
+		fn(c.Request().Context())
+		return c.NoContent(http.StatusOK)
+	})
+	if err := h(c); err != nil {
+		t.Fatalf("middleware: %v", err)
+	}
+	for _, ck := range rec.Result().Cookies() {
+		if ck.Name == m.CookieName() {
+			if !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode {
+				t.Errorf("session cookie must be HttpOnly and SameSite=Lax: %+v", ck)
+			}
+			return ck.Value
+		}
+	}
+	return cookie
+}
+
+func newManager(t *testing.T, now *time.Time) *Manager {
+	t.Helper()
+	st, err := Open(context.Background(), "memory")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return New(Options{Store: st, IdleTimeout: 30 * time.Minute, Lifetime: 12 * time.Hour, Now: func() time.Time { return *now }})
+}
+
+func TestFlowsAreUsableOnce(t *testing.T) {
+	now := time.Now()
+	m := newManager(t, &now)
+	cookie := request(t, m, "", func(ctx context.Context) {
+		m.AddFlow(ctx, Flow{State: "tab-1", Nonce: "n1", Verifier: "v1", Started: now})
+		m.AddFlow(ctx, Flow{State: "tab-2", Nonce: "n2", Verifier: "v2", Started: now})
+	})
+	var got Flow
+	var res FlowResult
+	cookie = request(t, m, cookie, func(ctx context.Context) { got, res = m.TakeFlow(ctx, "tab-2") })
+	if res != FlowFound || got.Nonce != "n2" {
+		t.Fatalf("second tab's flow: want found with nonce n2, got %v %+v", res, got)
+	}
+	cookie = request(t, m, cookie, func(ctx context.Context) { _, res = m.TakeFlow(ctx, "tab-2") })
+	if res != FlowUnknown {
+		t.Fatalf("replayed state: want FlowUnknown, got %v", res)
+	}
+	request(t, m, cookie, func(ctx context.Context) { got, res = m.TakeFlow(ctx, "tab-1") })
+	if res != FlowFound || got.Verifier != "v1" {
+		t.Fatalf("first tab's flow must survive the second's login: got %v %+v", res, got)
+	}
+}
+
+func TestFlowExpires(t *testing.T) {
+	now := time.Now()
+	m := newManager(t, &now)
+	cookie := request(t, m, "", func(ctx context.Context) {
+		m.AddFlow(ctx, Flow{State: "s", Started: now.Add(-FlowMaxAge - time.Second)})
+	})
+	var res FlowResult
+	request(t, m, cookie, func(ctx context.Context) { _, res = m.TakeFlow(ctx, "s") })
+	if res != FlowExpired {
+		t.Fatalf("flow older than %v: want FlowExpired, got %v", FlowMaxAge, res)
+	}
+}
+
+func TestIdleTimeoutEndsTheSession(t *testing.T) {
+	now := time.Now()
+	m := newManager(t, &now)
+	cookie := request(t, m, "", func(ctx context.Context) {
+		if err := m.Login(ctx, User{Subject: "sub-1"}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	now = now.Add(29 * time.Minute)
+	var ok bool
+	cookie = request(t, m, cookie, func(ctx context.Context) { _, ok = m.CurrentUser(ctx) })
+	if !ok {
+		t.Fatal("29 minutes idle: want still logged in")
+	}
+	now = now.Add(31 * time.Minute)
+	request(t, m, cookie, func(ctx context.Context) { _, ok = m.CurrentUser(ctx) })
+	if ok {
+		t.Fatal("31 minutes idle after the last activity: want logged out")
+	}
+}
+
+func TestSQLiteStoreCreatesItsFolder(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "nested", "dir", "sessions.db")
+	st, err := Open(context.Background(), "sqlite:"+path)
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	defer st.Close()
+	if info, err := os.Stat(path); err != nil || info.Mode().Perm() != 0o600 {
+		t.Fatalf("want %s created with mode 0600, got %v %v", path, info, err)
+	}
+	exp := time.Now().Add(time.Hour)
+	if err := st.Commit("tok", []byte("data"), exp); err != nil {
+		t.Fatal(err)
+	}
+	b, found, err := st.Find("tok")
+	if err != nil || !found || string(b) != "data" {
+		t.Fatalf("find after commit: want data, got %q %v %v", b, found, err)
+	}
+	if err := st.Ping(context.Background()); err != nil {
+		t.Fatalf("ping: %v", err)
+	}
+}

@@ -1,0 +1,22 @@
+package web
+
+import (
+	"net/http"
+	"path"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/sgidweb/sgidweb/assets"
+)
+
+// asset serves embedded files under their content-hashed names, so a browser
+// may keep them forever: a change gets a new name.
+func (s *Server) asset(c echo.Context) error {
+	name, ok := assets.Lookup(c.Request().URL.Path)
+	if !ok {
+		return echo.NewHTTPError(http.StatusNotFound)
+	}
+	c.Response().Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	http.ServeFileFS(c.Response(), c.Request(), assets.FS, path.Clean(name))
+	return nil
+}

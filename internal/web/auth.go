@@ -1,0 +1,148 @@
+package web
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/sgidweb/sgidweb/internal/htmx"
+	"github.com/sgidweb/sgidweb/internal/session"
+)
+
+// login starts a login: a fresh state, nonce and PKCE verifier are kept in
+// the session and the browser goes to sgID's authorize page.
+func (s *Server) login(c echo.Context) error {
+	ctx := c.Request().Context()
+	req, err := s.sgid.NewAuthRequest()
+	if err != nil {
+		return err
+	}
+	s.sessions.AddFlow(ctx, session.Flow{State: req.State, Nonce: req.Nonce, Verifier: req.Verifier, Started: time.Now()})
+	if err := s.sessions.Save(c); err != nil {
+		return err
+	}
+	s.logger(c).Info("login started")
+	htmx.Redirect(c.Response(), c.Request(), req.URL)
+	return nil
+}
+
+// callbackQuery is what sgID sends back, capped so that a hostile link
+// cannot make us hold or log large values.
+type callbackQuery struct {
+	code, state, errorCode string
+}
+
+const maxCallbackParam = 2048
+
+func readCallback(c echo.Context) (callbackQuery, *pageError) {
+	q := c.QueryParams()
+	cq := callbackQuery{code: q.Get("code"), state: q.Get("state"), errorCode: q.Get("error")}
+	for _, v := range []string{cq.code, cq.state, cq.errorCode, q.Get("error_description")} {
+		if len(v) > maxCallbackParam {
+			return cq, &pageError{status: http.StatusBadRequest, reason: "callback_malformed", title: "Login didn't complete",
+				message: "The answer from sgID was not in a form we accept. Please try logging in again."}
+		}
+	}
+	if len(q["code"]) > 1 || len(q["state"]) > 1 {
+		return cq, &pageError{status: http.StatusBadRequest, reason: "callback_malformed", title: "Login didn't complete",
+			message: "The answer from sgID was not in a form we accept. Please try logging in again."}
+	}
+	return cq, nil
+}
+
+// callback finishes a login: it checks the state against a flow this
+// browser started, exchanges the code, fetches the person's data and only
+// then logs them in under a new session token.
+func (s *Server) callback(c echo.Context) error {
+	ctx := c.Request().Context()
+	log := s.logger(c)
+	q, perr := readCallback(c)
+	if perr != nil {
+		return perr
+	}
+
+	// The flow is taken (and so spent) whatever happens next: a callback
+	// cannot be replayed, not even one that reports an error.
+	flow, found := s.sessions.TakeFlow(ctx, q.state)
+
+	if q.errorCode != "" {
+		if found != session.FlowFound {
+			return flowError(found)
+		}
+		if q.errorCode == "access_denied" {
+			log.Info("login failed", "reason", "access_denied")
+			s.sessions.SetDenied(ctx, true)
+			s.sessions.SetFlash(ctx, "info", "You chose not to share your data, so you are not logged in. Nothing was shared with this site.")
+			if err := s.sessions.Save(c); err != nil {
+				return err
+			}
+			return c.Redirect(http.StatusSeeOther, "/")
+		}
+		// error_description is never shown or logged: it is the provider's
+		// (or an attacker's) free text.
+		return &pageError{status: http.StatusBadRequest, reason: "provider_error", title: "Login didn't complete",
+			message: "sgID could not complete the login. Please try again."}
+	}
+	if found != session.FlowFound {
+		return flowError(found)
+	}
+	if q.code == "" {
+		return &pageError{status: http.StatusBadRequest, reason: "code_missing", title: "Login didn't complete",
+			message: "sgID's answer did not include a login code. Please try again."}
+	}
+
+	id, err := s.sgid.Exchange(ctx, q.code, flow.Verifier, flow.Nonce)
+	if err != nil {
+		return err
+	}
+	profile, err := s.sgid.Userinfo(ctx, id)
+	if err != nil {
+		return err
+	}
+	if err := s.sessions.Login(ctx, session.User{
+		Subject:  profile.Subject,
+		Fields:   profile.Fields,
+		Scopes:   s.sgid.Scopes(),
+		LoggedIn: time.Now(),
+	}); err != nil {
+		return err
+	}
+	if err := s.sessions.Save(c); err != nil {
+		return err
+	}
+	log.Info("login succeeded", "fields", len(profile.Fields))
+	return c.Redirect(http.StatusSeeOther, "/")
+}
+
+func flowError(r session.FlowResult) *pageError {
+	pe := &pageError{status: http.StatusBadRequest, title: "Login didn't complete"}
+	switch r {
+	case session.FlowNone:
+		pe.reason = "no_login_in_progress"
+		pe.message = "There is no login in progress in this browser. It may have been started in another browser, or you already finished it. Please start again."
+	case session.FlowExpired:
+		pe.reason = "flow_expired"
+		pe.message = "This login took longer than ten minutes, so we stopped it to keep you safe. Please start again."
+	default:
+		pe.reason = "state_mismatch"
+		pe.message = "This login answer does not match a login started in this browser, or it was already used. Please start again."
+	}
+	return pe
+}
+
+// logout ends the session on the server (the old cookie becomes worthless)
+// and starts a fresh one for the goodbye message.
+func (s *Server) logout(c echo.Context) error {
+	ctx := c.Request().Context()
+	if err := s.sessions.Logout(ctx); err != nil {
+		return err
+	}
+	s.sessions.SetFlash(ctx, "success", "You have logged out.")
+	if err := s.sessions.Save(c); err != nil {
+		return err
+	}
+	s.logger(c).Info("logout")
+	htmx.Redirect(c.Response(), c.Request(), "/")
+	return nil
+}

@@ -1,0 +1,111 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/sgidweb/sgidweb/internal/session"
+	"github.com/sgidweb/sgidweb/internal/sgid"
+	"github.com/sgidweb/sgidweb/views/pages"
+)
+
+// pageError is a failure the person should read about: a status, plain
+// words, and a reason code for the logs.
+type pageError struct {
+	status  int
+	reason  string
+	title   string
+	message string
+}
+
+func (e *pageError) Error() string { return "web: " + e.reason }
+
+// handleError is the one place errors become pages. Nothing from the error
+// itself is shown: only the words chosen here and the request id.
+func (s *Server) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	pe := s.classify(err)
+	log := s.logger(c)
+	switch {
+	case pe.status >= 500:
+		log.Error("request failed", "reason", pe.reason, "status", pe.status, "error", err.Error())
+	case pe.status != http.StatusNotFound && pe.status != http.StatusMethodNotAllowed:
+		log.Warn("request refused", "reason", pe.reason, "status", pe.status)
+	}
+	props := pages.ErrorProps{
+		Page:      s.page(c, pe.title),
+		Status:    pe.status,
+		Title:     pe.title,
+		Message:   pe.message,
+		RetryURL:  "/",
+		RequestID: RequestID(c.Request().Context()),
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	if c.Request().Method == http.MethodHead {
+		_ = c.NoContent(pe.status)
+		return
+	}
+	if rerr := s.render(c, pe.status, pages.ErrorPage(props), pages.ErrorPage(props)); rerr != nil {
+		log.Error("render error page", "error", rerr.Error())
+		_ = c.String(http.StatusInternalServerError, "Something went wrong. Reference: "+props.RequestID)
+	}
+}
+
+// classify maps any error to what the person sees.
+func (s *Server) classify(err error) *pageError {
+	var pe *pageError
+	var he *echo.HTTPError
+	switch {
+	case errors.As(err, &pe):
+		return pe
+	case errors.Is(err, session.ErrUnavailable):
+		return &pageError{status: http.StatusServiceUnavailable, reason: "session_store_unavailable",
+			title: "We can't sign anyone in right now", message: "Our session storage is not answering. Please try again in a minute."}
+	case errors.Is(err, context.DeadlineExceeded):
+		return &pageError{status: http.StatusGatewayTimeout, reason: "timeout",
+			title: "That took too long", message: "Please try again in a minute."}
+	case errors.As(err, &he):
+		switch he.Code {
+		case http.StatusNotFound:
+			return &pageError{status: he.Code, reason: "not_found", title: "Page not found", message: "There is no page at this address."}
+		case http.StatusMethodNotAllowed:
+			return &pageError{status: he.Code, reason: "method_not_allowed", title: "Not allowed", message: "This address does not accept that kind of request."}
+		case http.StatusRequestEntityTooLarge:
+			return &pageError{status: he.Code, reason: "body_too_large", title: "Request too large", message: "The request was larger than this site accepts."}
+		}
+		if he.Code >= 400 && he.Code < 500 {
+			return &pageError{status: he.Code, reason: "bad_request", title: "Something was wrong with that request", message: "Go back to the home page and try again."}
+		}
+	}
+	if reason := sgid.ReasonOf(err); reason != "" {
+		return loginError(reason)
+	}
+	return &pageError{status: http.StatusInternalServerError, reason: "internal",
+		title: "Something went wrong on our side", message: "Please try again. If it keeps happening, contact us with the reference below."}
+}
+
+// loginError explains a failed login by its sgid reason code.
+func loginError(reason sgid.Reason) *pageError {
+	pe := &pageError{status: http.StatusBadRequest, reason: string(reason), title: "Login didn't complete"}
+	switch reason {
+	case sgid.ReasonTimeout:
+		pe.status = http.StatusGatewayTimeout
+		pe.message = "sgID took too long to answer. Please try logging in again."
+	case sgid.ReasonKeysUnavailable:
+		pe.status = http.StatusServiceUnavailable
+		pe.message = "We could not reach sgID to check your login. Please try again in a minute."
+	default:
+		if reason.Upstream() {
+			pe.status = http.StatusBadGateway
+			pe.message = "sgID did not answer as expected. Please try logging in again in a minute."
+		} else {
+			pe.message = "We could not confirm your login with sgID, so nobody was logged in. Please try again."
+		}
+	}
+	return pe
+}

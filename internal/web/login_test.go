@@ -1,0 +1,253 @@
+package web_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+func TestLoginShowsTheProfile(t *testing.T) {
+	s := startSite(t, nil)
+	persona := s.app.Mock.Personas()[0]
+	b := s.newBrowser()
+
+	anon := b.get("/")
+	if anon.doc.Find(`[data-testid="profile-panel"] [data-testid="field-myinfo-name"]`).Length() != 0 {
+		t.Fatal("anonymous home page already shows a profile field")
+	}
+	if got := anon.text("consent-status"); !strings.Contains(got, "Name") {
+		t.Errorf("anonymous consent status: want the name field to be announced, got %q", got)
+	}
+
+	cb := b.login(persona.ID, true)
+	if cb.status != http.StatusSeeOther || cb.header.Get("Location") != "/" {
+		t.Fatalf("callback: want 303 to /, got %d %q: %s", cb.status, cb.header.Get("Location"), cb.body)
+	}
+	home := b.get("/")
+	if got := home.text("field-myinfo-name"); !strings.Contains(got, persona.Fields["myinfo.name"]) {
+		t.Errorf("profile: want the persona's name %q, got %q", persona.Fields["myinfo.name"], got)
+	}
+	if home.doc.Find(`form[action="/auth/logout"]`).Length() != 1 {
+		t.Error("logged-in page: want a logout form")
+	}
+	if cc := home.header.Get("Cache-Control"); cc != "no-store" {
+		t.Errorf("personal page: want Cache-Control no-store, got %q", cc)
+	}
+	if frag := b.get("/fragments/profile"); !strings.Contains(frag.text("profile-panel"), persona.Fields["myinfo.name"]) || strings.Contains(frag.body, "<html") {
+		t.Errorf("profile fragment: want the region alone with the name, got %d %q", frag.status, frag.body)
+	}
+	assertCleanLogs(t, s, persona.Fields["myinfo.name"])
+}
+
+func TestSessionTokenChangesAtLogin(t *testing.T) {
+	s := startSite(t, nil)
+	b := s.newBrowser()
+	b.get("/")
+	before := sessionCookie(t, b)
+	b.login(s.app.Mock.Personas()[0].ID, true)
+	after := sessionCookie(t, b)
+	if before == "" || after == "" || before == after {
+		t.Fatalf("session token must change at login: before %q, after %q", before, after)
+	}
+	// The pre-login token must not carry the login.
+	other := s.newBrowser()
+	u, _ := url.Parse(s.url)
+	other.client.Jar.SetCookies(u, []*http.Cookie{{Name: s.app.SessionCookieName(), Value: before}})
+	if other.get("/").doc.Find(`form[action="/auth/logout"]`).Length() != 0 {
+		t.Fatal("the session token from before login is logged in")
+	}
+}
+
+func TestDenyLogsNobodyIn(t *testing.T) {
+	s := startSite(t, nil)
+	b := s.newBrowser()
+	cb := b.login(s.app.Mock.Personas()[0].ID, false)
+	if cb.status != http.StatusSeeOther {
+		t.Fatalf("callback after deny: want 303 to /, got %d", cb.status)
+	}
+	home := b.get("/")
+	if home.doc.Find(`form[action="/auth/logout"]`).Length() != 0 {
+		t.Fatal("after deny somebody is logged in")
+	}
+	if got := home.text("flash"); !strings.Contains(got, "chose not to share") {
+		t.Errorf("after deny: want a clear message, got %q", got)
+	}
+	if home.doc.Find(`[data-testid="consent-denied"]`).Length() != 1 {
+		t.Error("after deny: want the consent status to say nothing was shared")
+	}
+}
+
+func TestLogoutEndsTheSessionOnTheServer(t *testing.T) {
+	s := startSite(t, nil)
+	b := s.newBrowser()
+	b.login(s.app.Mock.Personas()[0].ID, true)
+	old := sessionCookie(t, b)
+
+	p := b.post("/auth/logout", url.Values{"csrf_token": {b.csrf("/auth/logout")}}, nil)
+	if p.status != http.StatusSeeOther {
+		t.Fatalf("logout: want 303, got %d: %s", p.status, p.body)
+	}
+	if b.get("/").doc.Find(`form[action="/auth/logout"]`).Length() != 0 {
+		t.Fatal("still logged in after logout")
+	}
+	replay := s.newBrowser()
+	u, _ := url.Parse(s.url)
+	replay.client.Jar.SetCookies(u, []*http.Cookie{{Name: s.app.SessionCookieName(), Value: old}})
+	if replay.get("/").doc.Find(`form[action="/auth/logout"]`).Length() != 0 {
+		t.Fatal("the cookie from before logout still logs someone in")
+	}
+}
+
+func TestHtmxGetsHXRedirect(t *testing.T) {
+	s := startSite(t, nil)
+	b := s.newBrowser()
+	p := b.post("/auth/login", url.Values{"csrf_token": {b.csrf("/auth/login")}}, map[string]string{"HX-Request": "true"})
+	if p.status/100 != 2 || !strings.Contains(p.header.Get("HX-Redirect"), "/mock-sgid/v2/oauth/authorize?") {
+		t.Fatalf("htmx login: want 2xx with HX-Redirect to the authorize URL, got %d %q", p.status, p.header.Get("HX-Redirect"))
+	}
+}
+
+func TestPostsNeedTheCSRFToken(t *testing.T) {
+	s := startSite(t, nil)
+	b := s.newBrowser()
+	token := b.csrf("/auth/login")
+	cases := []struct {
+		name    string
+		form    url.Values
+		headers map[string]string
+	}{
+		{"no token", url.Values{}, nil},
+		{"wrong token", url.Values{"csrf_token": {"forged"}}, nil},
+		{"cross-site with the token", url.Values{"csrf_token": {token}}, map[string]string{"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"}},
+		{"foreign origin without fetch metadata", url.Values{"csrf_token": {token}}, map[string]string{"Sec-Fetch-Site": "", "Origin": "https://evil.example"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			p := b.post("/auth/login", tc.form, tc.headers)
+			if p.status != http.StatusForbidden {
+				t.Errorf("want 403, got %d", p.status)
+			}
+			if p.doc.Find(`[data-testid="error-page"]`).Length() != 1 {
+				t.Errorf("want the error page, got %q", p.body)
+			}
+		})
+	}
+}
+
+func TestCallbackFailuresShowAClearPage(t *testing.T) {
+	s := startSite(t, nil)
+	cases := []struct {
+		name  string
+		query func(b *browser) string
+	}{
+		{"no login in progress", func(b *browser) string { return "code=abc&state=xyz" }},
+		{"state altered", func(b *browser) string {
+			u, _ := url.Parse(b.startLogin())
+			return "code=abc&state=" + u.Query().Get("state") + "x"
+		}},
+		{"state missing", func(b *browser) string { b.startLogin(); return "code=abc" }},
+		{"provider error", func(b *browser) string {
+			u, _ := url.Parse(b.startLogin())
+			return "error=server_error&error_description=%3Cscript%3Ealert(1)%3C/script%3E&state=" + u.Query().Get("state")
+		}},
+		{"code refused by the provider", func(b *browser) string {
+			u, _ := url.Parse(b.startLogin())
+			return "code=not-a-real-code&state=" + u.Query().Get("state")
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			b := s.newBrowser()
+			p := b.get("/auth/callback?" + tc.query(b))
+			if p.status != http.StatusBadRequest {
+				t.Errorf("want 400, got %d", p.status)
+			}
+			if p.doc.Find(`[data-testid="error-page"]`).Length() != 1 || p.doc.Find(`a[href="/"]`).Length() == 0 {
+				t.Errorf("want the error page with a way back, got %q", p.body)
+			}
+			if strings.Contains(p.body, "<script>alert") {
+				t.Error("error_description was echoed unescaped")
+			}
+			if b.get("/").doc.Find(`form[action="/auth/logout"]`).Length() != 0 {
+				t.Error("somebody is logged in after a failed callback")
+			}
+		})
+	}
+}
+
+func TestCallbackCannotBeReplayed(t *testing.T) {
+	s := startSite(t, nil)
+	b := s.newBrowser()
+	authorize := b.startLogin()
+	callback, err := s.app.Mock.Approve(authorize, s.app.Mock.Personas()[0].ID, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := b.get(callback); p.status != http.StatusSeeOther {
+		t.Fatalf("first callback: want 303, got %d", p.status)
+	}
+	p := b.get(callback)
+	if p.status != http.StatusBadRequest {
+		t.Fatalf("replayed callback: want 400, got %d", p.status)
+	}
+}
+
+func TestHealthAndReadiness(t *testing.T) {
+	s := startSite(t, nil)
+	b := s.newBrowser()
+	for _, path := range []string{"/healthz", "/readyz"} {
+		if p := b.get(path); p.status != http.StatusOK {
+			t.Errorf("%s: want 200, got %d %q", path, p.status, p.body)
+		}
+	}
+}
+
+func TestSecurityHeaders(t *testing.T) {
+	s := startSite(t, nil)
+	p := s.newBrowser().get("/")
+	want := map[string]string{
+		"X-Content-Type-Options": "nosniff",
+		"Referrer-Policy":        "no-referrer",
+	}
+	for k, v := range want {
+		if got := p.header.Get(k); got != v {
+			t.Errorf("%s: want %q, got %q", k, v, got)
+		}
+	}
+	csp := p.header.Get("Content-Security-Policy")
+	if !strings.Contains(csp, "frame-ancestors 'none'") || strings.Contains(csp, "unsafe-inline") || !strings.Contains(csp, "script-src 'self'") {
+		t.Errorf("CSP is not strict: %q", csp)
+	}
+	if p.doc.Find("script:not([src])").Length() != 0 || p.doc.Find("[style]").Length() != 0 {
+		t.Error("the page has inline script or style")
+	}
+}
+
+func sessionCookie(t *testing.T, b *browser) string {
+	t.Helper()
+	u, _ := url.Parse(b.site.url)
+	for _, c := range b.client.Jar.Cookies(u) {
+		if c.Name == b.site.app.SessionCookieName() {
+			return c.Value
+		}
+	}
+	return ""
+}
+
+// assertCleanLogs fails if any log line holds a secret or personal data.
+func assertCleanLogs(t *testing.T, s *site, personal ...string) {
+	t.Helper()
+	logs := s.logs.String()
+	forbidden := append([]string{s.app.Config.ClientSecret}, personal...)
+	for _, f := range forbidden {
+		if f != "" && strings.Contains(logs, f) {
+			t.Errorf("the logs contain a secret or personal value %q", f)
+		}
+	}
+	for _, word := range []string{"code=", "access_token", "id_token", "eyJ"} {
+		if strings.Contains(logs, word) {
+			t.Errorf("the logs contain %q", word)
+		}
+	}
+}

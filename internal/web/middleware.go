@@ -1,0 +1,183 @@
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/sgidweb/sgidweb/internal/config"
+)
+
+type ctxKey int
+
+const requestIDKey ctxKey = iota
+
+// maxBodyBytes bounds every request body: our forms carry a token or two.
+const maxBodyBytes = 64 << 10
+
+// requestID gives each request an id for logs and error pages. Incoming ids
+// are not trusted: they would let a client forge log correlation.
+func (s *Server) requestID(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		b := make([]byte, 8)
+		_, _ = rand.Read(b)
+		id := hex.EncodeToString(b)
+		c.Response().Header().Set(echo.HeaderXRequestID, id)
+		req := c.Request()
+		c.SetRequest(req.WithContext(context.WithValue(req.Context(), requestIDKey, id)))
+		return next(c)
+	}
+}
+
+// RequestID returns the id requestID gave the request.
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey).(string)
+	return id
+}
+
+// logger returns the logger for this request, tagged with its id.
+func (s *Server) logger(c echo.Context) *slog.Logger {
+	return s.log.With("request_id", RequestID(c.Request().Context()))
+}
+
+// accessLog writes one line per request. It logs the route pattern and the
+// path, never the query: the callback's query holds the authorization code.
+func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		if err != nil {
+			c.Error(err)
+		}
+		s.logger(c).LogAttrs(c.Request().Context(), slog.LevelInfo, "request",
+			slog.String("method", c.Request().Method),
+			slog.String("route", c.Path()),
+			slog.Int("status", c.Response().Status),
+			slog.Duration("duration", time.Since(start)),
+		)
+		return nil
+	}
+}
+
+// recoverPanics turns a panic into a logged 500 page without a stack trace
+// in the response.
+func (s *Server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				if r == http.ErrAbortHandler {
+					panic(r)
+				}
+				s.logger(c).Error("panic", "panic", fmt.Sprint(r))
+				err = fmt.Errorf("web: panic in %s", c.Path())
+			}
+		}()
+		return next(c)
+	}
+}
+
+func (s *Server) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		req := c.Request()
+		if req.ContentLength > maxBodyBytes {
+			return echo.NewHTTPError(http.StatusRequestEntityTooLarge, "The request is too large.")
+		}
+		req.Body = http.MaxBytesReader(c.Response(), req.Body, maxBodyBytes)
+		return next(c)
+	}
+}
+
+// contentSecurityPolicy allows our own scripts, styles and images only. The
+// login form is redirected to sgID, and browsers apply form-action to that
+// redirect, so sgID's origin is allowed there.
+func contentSecurityPolicy(cfg config.Config) string {
+	formAction := "'self'"
+	if u, err := url.Parse(cfg.SGIDHostname); err == nil && !cfg.MockMode {
+		formAction += " " + u.Scheme + "://" + u.Host
+	}
+	return strings.Join([]string{
+		"default-src 'none'",
+		"script-src 'self'",
+		"style-src 'self'",
+		"img-src 'self'",
+		"connect-src 'self'",
+		"form-action " + formAction,
+		"frame-ancestors 'none'",
+		"base-uri 'none'",
+	}, "; ")
+}
+
+// securityHeaders sets the headers every response carries.
+func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("Content-Security-Policy", s.csp)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.Set("Cross-Origin-Resource-Policy", "same-origin")
+		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+		if s.cfg.Secure() {
+			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+		}
+		return next(c)
+	}
+}
+
+// noStore keeps personal pages out of every cache.
+func (s *Server) noStore(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		c.Response().Header().Set("Cache-Control", "no-store")
+		return next(c)
+	}
+}
+
+// checkCSRF guards every unsafe request twice: the browser must say the
+// request comes from our own origin (Sec-Fetch-Site or Origin), and the form
+// or header must carry this session's CSRF token.
+func (s *Server) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		req := c.Request()
+		switch req.Method {
+		case http.MethodGet, http.MethodHead, http.MethodOptions:
+			return next(c)
+		}
+		if !s.sameOrigin(req) {
+			return &pageError{status: http.StatusForbidden, reason: "csrf_origin", title: "This form came from another site",
+				message: "For your safety we only accept forms sent from this site. Go back to the home page and try again."}
+		}
+		token := req.Header.Get("X-CSRF-Token")
+		if token == "" {
+			token = c.FormValue("csrf_token")
+		}
+		if !s.sessions.CheckCSRF(req.Context(), token) {
+			return &pageError{status: http.StatusForbidden, reason: "csrf_token", title: "This form has expired",
+				message: "The page you used was too old or came from somewhere else. Go back to the home page and try again."}
+		}
+		return next(c)
+	}
+}
+
+// sameOrigin applies the Fetch Metadata rule, with Origin as the fallback
+// for browsers that do not send Sec-Fetch-Site. Clients that send neither
+// (curl, old browsers) still need the session's CSRF token.
+func (s *Server) sameOrigin(r *http.Request) bool {
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "same-origin", "none":
+		return true
+	case "":
+	default:
+		return false
+	}
+	origin := r.Header.Get("Origin")
+	return origin == "" || origin == s.cfg.PublicURL.String()
+}

@@ -1,0 +1,43 @@
+package web
+
+import (
+	"bytes"
+	"net/http"
+
+	"github.com/a-h/templ"
+	"github.com/labstack/echo/v4"
+
+	"github.com/sgidweb/sgidweb/internal/htmx"
+	"github.com/sgidweb/sgidweb/views/layouts"
+)
+
+// render writes a component: the region alone for an htmx swap, the whole
+// page otherwise. It renders into a buffer first so that a failing component
+// becomes an error page instead of half a page.
+func (s *Server) render(c echo.Context, status int, page, region templ.Component) error {
+	component := page
+	if region != nil && htmx.IsFragmentRequest(c.Request()) {
+		component = region
+	}
+	var buf bytes.Buffer
+	if err := component.Render(c.Request().Context(), &buf); err != nil {
+		return err
+	}
+	h := c.Response().Header()
+	h.Add("Vary", "HX-Request")
+	return c.Blob(status, "text/html; charset=utf-8", buf.Bytes())
+}
+
+// renderRegion writes a region alone, for the /fragments routes.
+func (s *Server) renderRegion(c echo.Context, region templ.Component) error {
+	return s.render(c, http.StatusOK, region, region)
+}
+
+// page is the layout's view model for this request.
+func (s *Server) page(c echo.Context, title string) layouts.Page {
+	return layouts.Page{
+		Title:     title,
+		MockMode:  s.cfg.MockMode,
+		RequestID: RequestID(c.Request().Context()),
+	}
+}

@@ -1,0 +1,64 @@
+// Package web is the HTTP face of sgidweb: Echo routes, middleware and the
+// handlers that turn requests into calls on internal/sgid and
+// internal/session and then into templ components.
+package web
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/sgidweb/sgidweb/internal/config"
+	"github.com/sgidweb/sgidweb/internal/session"
+	"github.com/sgidweb/sgidweb/internal/sgid"
+)
+
+// Deps are what the server needs; app.Run builds them once.
+type Deps struct {
+	Config   config.Config
+	Logger   *slog.Logger
+	SGID     *sgid.Client
+	Sessions *session.Manager
+	Store    session.Store
+	// Mock is the embedded mock provider's handler, served under
+	// config.MockPath; nil unless in mock mode.
+	Mock http.Handler
+}
+
+// Server holds the dependencies every handler uses.
+type Server struct {
+	cfg      config.Config
+	log      *slog.Logger
+	sgid     *sgid.Client
+	sessions *session.Manager
+	store    session.Store
+	mock     http.Handler
+	echo     *echo.Echo
+	csp      string
+}
+
+// New builds the server and its routes.
+func New(d Deps) *Server {
+	s := &Server{
+		cfg:      d.Config,
+		log:      d.Logger,
+		sgid:     d.SGID,
+		sessions: d.Sessions,
+		store:    d.Store,
+		mock:     d.Mock,
+		echo:     echo.New(),
+	}
+	s.csp = contentSecurityPolicy(d.Config)
+	s.echo.HideBanner = true
+	s.echo.HidePort = true
+	s.echo.HTTPErrorHandler = s.handleError
+	// The client address comes from the connection only; a proxy setting
+	// is needed before X-Forwarded-For is believed.
+	s.echo.IPExtractor = echo.ExtractIPDirect()
+	s.routes()
+	return s
+}
+
+// Handler returns the http.Handler to serve.
+func (s *Server) Handler() http.Handler { return s.echo }

@@ -1,0 +1,95 @@
+package web
+
+import (
+	"sort"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/sgidweb/sgidweb/internal/session"
+	"github.com/sgidweb/sgidweb/internal/sgid"
+	"github.com/sgidweb/sgidweb/views/pages"
+)
+
+// homeProps gathers everything the home page and its regions show for this
+// browser. It reads the session only; nothing here calls sgID.
+func (s *Server) homeProps(c echo.Context) pages.HomeProps {
+	ctx := c.Request().Context()
+	props := pages.HomeProps{Page: s.page(c, "Home")}
+	if kind, msg, ok := s.sessions.PopFlash(ctx); ok {
+		props.Flash = &pages.Flash{Kind: kind, Message: msg}
+	}
+	csrf := s.sessions.CSRFToken(ctx)
+	user, loggedIn := s.sessions.CurrentUser(ctx)
+	props.LoginButton = pages.LoginButtonProps{LoggedIn: loggedIn, CSRFToken: csrf}
+	props.Consent = pages.ConsentStatusProps{LoggedIn: loggedIn, Denied: !loggedIn && s.sessions.Denied(ctx)}
+	props.Profile = pages.ProfileProps{LoggedIn: loggedIn}
+	if !loggedIn {
+		props.Consent.Requested = consentItems(dataScopes(s.sgid.Scopes()))
+		return props
+	}
+	props.LoginButton.Name = user.Name()
+	for _, scope := range profileScopes(user) {
+		d := sgid.Format(scope, user.Fields[scope])
+		item := pages.ConsentItem{Scope: scope, Label: d.Label, Purpose: d.Purpose}
+		if d.NotProvided {
+			props.Consent.NotProvided = append(props.Consent.NotProvided, item)
+		} else {
+			props.Consent.Shared = append(props.Consent.Shared, item)
+		}
+		props.Profile.Fields = append(props.Profile.Fields, fieldProps(d))
+	}
+	return props
+}
+
+// dataScopes drops openid, which asks for the login itself, not for data.
+func dataScopes(scopes []string) []string {
+	var out []string
+	for _, s := range scopes {
+		if s != "openid" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// profileScopes lists what to show for a person: the scopes asked for, in
+// the configured order, then anything else sgID sent, sorted.
+func profileScopes(u session.User) []string {
+	seen := make(map[string]bool, len(u.Fields))
+	var out []string
+	for _, scope := range dataScopes(u.Scopes) {
+		seen[scope] = true
+		out = append(out, scope)
+	}
+	var extra []string
+	for scope := range u.Fields {
+		if !seen[scope] {
+			extra = append(extra, scope)
+		}
+	}
+	sort.Strings(extra)
+	return append(out, extra...)
+}
+
+func consentItems(scopes []string) []pages.ConsentItem {
+	items := make([]pages.ConsentItem, 0, len(scopes))
+	for _, scope := range scopes {
+		f := sgid.Describe(scope)
+		items = append(items, pages.ConsentItem{Scope: scope, Label: f.Label, Purpose: f.Purpose})
+	}
+	return items
+}
+
+func fieldProps(d sgid.Display) pages.Field {
+	return pages.Field{
+		Scope:       d.Scope,
+		Label:       d.Label,
+		NotProvided: d.NotProvided,
+		Kind:        string(d.Kind),
+		Text:        d.Text,
+		Reveal:      d.Reveal,
+		Lines:       d.Lines,
+		Columns:     d.Columns,
+		Rows:        d.Rows,
+	}
+}
