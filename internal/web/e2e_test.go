@@ -39,7 +39,7 @@ func (b *syncBuffer) String() string {
 
 // site is a running sgidweb in mock mode on a loopback port.
 type site struct {
-	t    *testing.T
+	t    testing.TB
 	url  string
 	app  *app.App
 	logs *syncBuffer
@@ -47,7 +47,7 @@ type site struct {
 
 // startSite serves the real router with the embedded mock provider; env
 // adds or overrides variables.
-func startSite(t *testing.T, env map[string]string) *site {
+func startSite(t testing.TB, env map[string]string) *site {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -84,7 +84,7 @@ func startSite(t *testing.T, env map[string]string) *site {
 // browser is a cookie-keeping client that does not follow redirects, so
 // each hop can be checked.
 type browser struct {
-	t      *testing.T
+	t      testing.TB
 	site   *site
 	client *http.Client
 }

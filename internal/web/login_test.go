@@ -224,7 +224,7 @@ func TestSecurityHeaders(t *testing.T) {
 	}
 }
 
-func sessionCookie(t *testing.T, b *browser) string {
+func sessionCookie(t testing.TB, b *browser) string {
 	t.Helper()
 	u, _ := url.Parse(b.site.url)
 	for _, c := range b.client.Jar.Cookies(u) {

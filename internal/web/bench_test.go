@@ -1,0 +1,33 @@
+package web_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"testing"
+)
+
+// benchmarkLoggedInHome measures GET / for a logged-in person through the
+// whole router (session load from the store, view model, render), without
+// the network.
+func benchmarkLoggedInHome(b *testing.B, store string) {
+	s := startSite(b, map[string]string{"SESSION_STORE": store})
+	br := s.newBrowser()
+	br.login(s.app.Mock.Personas()[0].ID, true)
+	req := httptest.NewRequest(http.MethodGet, "/", nil)
+	req.AddCookie(&http.Cookie{Name: s.app.SessionCookieName(), Value: sessionCookie(b, br)})
+	h := s.app.Handler
+	b.ReportAllocs()
+	for b.Loop() {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			b.Fatalf("GET /: want 200, got %d", rec.Code)
+		}
+	}
+}
+
+func BenchmarkLoggedInHomeMemory(b *testing.B) { benchmarkLoggedInHome(b, "memory") }
+
+func BenchmarkLoggedInHomeSQLite(b *testing.B) {
+	benchmarkLoggedInHome(b, "sqlite:"+b.TempDir()+"/sessions.db")
+}
