@@ -251,3 +251,35 @@ func assertCleanLogs(t *testing.T, s *site, personal ...string) {
 		}
 	}
 }
+
+// TestLoginThroughTheMockPages follows the mock provider's own pages the way
+// a person does: the authorize page, a persona, the consent screen, Allow.
+func TestLoginThroughTheMockPages(t *testing.T) {
+	s := startSite(t, nil)
+	persona := s.app.Mock.Personas()[1]
+	b := s.newBrowser()
+
+	authorize := b.get(b.startLogin())
+	if authorize.status != http.StatusOK || authorize.doc.Find(`[data-testid="qr-code"]`).Length() != 1 {
+		t.Fatalf("authorize page: want 200 with a QR code, got %d", authorize.status)
+	}
+	action, _ := authorize.doc.Find(`[data-testid="persona-form"]`).Attr("action")
+	consent := b.post(action, url.Values{"persona": {persona.ID}}, nil)
+	if consent.status != http.StatusOK || consent.doc.Find(`[data-testid="consent-allow"]`).Length() != 1 {
+		t.Fatalf("persona choice: want the consent screen, got %d", consent.status)
+	}
+	if consent.doc.Find(`[data-testid="consent-field-myinfo.name"]`).Length() != 1 {
+		t.Error("consent screen: want the name field listed")
+	}
+	decide, _ := consent.doc.Find(`[data-testid="consent-form"]`).Attr("action")
+	redirect := b.post(decide, url.Values{"persona": {persona.ID}, "decision": {"allow"}}, nil)
+	if redirect.status != http.StatusSeeOther || !strings.HasPrefix(redirect.header.Get("Location"), s.url+"/auth/callback?") {
+		t.Fatalf("Allow: want 303 to our callback, got %d %q", redirect.status, redirect.header.Get("Location"))
+	}
+	if cb := b.get(redirect.header.Get("Location")); cb.status != http.StatusSeeOther {
+		t.Fatalf("callback: want 303 to /, got %d: %s", cb.status, cb.body)
+	}
+	if got := b.get("/").text("field-myinfo-name"); !strings.Contains(got, persona.Fields["myinfo.name"]) {
+		t.Errorf("profile: want %q, got %q", persona.Fields["myinfo.name"], got)
+	}
+}
