@@ -43,6 +43,9 @@ type Options struct {
 	IdleTimeout time.Duration // a session unused this long is over
 	Lifetime    time.Duration // a login lasts at most this long, however active
 	Now         func() time.Time
+	// OnIdleExpiry, when set, is called when a logged-in session ends for
+	// want of use (for metrics).
+	OnIdleExpiry func()
 }
 
 // Manager is the application's view of sessions.
@@ -52,6 +55,7 @@ type Manager struct {
 	idleTimeout time.Duration
 	lifetime    time.Duration
 	now         func() time.Time
+	onIdle      func()
 }
 
 // CookieName is the session cookie's name for plain http; under https the
@@ -79,7 +83,11 @@ func New(opts Options) *Manager {
 	if now == nil {
 		now = time.Now
 	}
-	return &Manager{scs: sm, store: opts.Store, idleTimeout: opts.IdleTimeout, lifetime: opts.Lifetime, now: now}
+	onIdle := opts.OnIdleExpiry
+	if onIdle == nil {
+		onIdle = func() {}
+	}
+	return &Manager{scs: sm, store: opts.Store, idleTimeout: opts.IdleTimeout, lifetime: opts.Lifetime, now: now, onIdle: onIdle}
 }
 
 // CookieName returns the name of the session cookie in use.
@@ -175,8 +183,12 @@ func (m *Manager) expireIdle(ctx context.Context) error {
 	now := m.now()
 	seen := time.Unix(m.scs.GetInt64(ctx, keySeenAt), 0)
 	if now.Sub(seen) > m.idleTimeout {
+		loggedIn := m.scs.Exists(ctx, keyUser)
 		if err := m.scs.Destroy(ctx); err != nil {
 			return fmt.Errorf("%w: destroy idle: %v", ErrUnavailable, err)
+		}
+		if loggedIn {
+			m.onIdle()
 		}
 		return nil
 	}
