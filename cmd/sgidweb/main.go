@@ -13,6 +13,7 @@ import (
 
 	"github.com/sgidweb/sgidweb/internal/app"
 	"github.com/sgidweb/sgidweb/internal/config"
+	"github.com/sgidweb/sgidweb/internal/doctor"
 	"github.com/sgidweb/sgidweb/internal/keys"
 )
 
@@ -35,6 +36,8 @@ func run(args []string) error {
 		switch args[0] {
 		case "keygen":
 			return keys.Command(args[1:], os.Stdout, os.Stderr)
+		case "doctor":
+			return doctor.Command(ctx, args[1:], os.Getenv, os.Stdout, os.Stderr)
 		}
 		return fmt.Errorf("unknown command %q; run sgidweb with no arguments to serve", args[0])
 	}

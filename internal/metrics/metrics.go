@@ -94,17 +94,9 @@ func (m *Metrics) ObserveCall(c sgid.Call) {
 		}
 		m.jwksRefreshes.WithLabelValues(result).Inc()
 	}
-	if !c.ServerDate.IsZero() {
-		m.clockDrift.Set(Drift(c).Seconds())
+	if drift, ok := c.ClockDrift(); ok {
+		m.clockDrift.Set(drift.Seconds())
 	}
-}
-
-// Drift is this machine's clock minus sgID's for one call. sgID stamps its
-// Date somewhere between sending and answering, so the midpoint of the call
-// is compared; Date has whole seconds, so so has the answer.
-func Drift(c sgid.Call) time.Duration {
-	mid := c.Sent.Add(c.Duration / 2)
-	return mid.Sub(c.ServerDate).Round(time.Second)
 }
 
 // LoginStarted counts a browser sent to sgID.

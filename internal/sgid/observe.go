@@ -28,6 +28,18 @@ type Call struct {
 	ServerDate time.Time
 }
 
+// ClockDrift is this machine's clock minus sgID's, from this call's Date
+// header (ok is false without one). sgID stamps Date somewhere between
+// receiving and answering, so the midpoint of the call is compared; Date has
+// whole seconds, so has the answer.
+func (c Call) ClockDrift() (drift time.Duration, ok bool) {
+	if c.ServerDate.IsZero() || c.Sent.IsZero() {
+		return 0, false
+	}
+	mid := c.Sent.Add(c.Duration / 2)
+	return mid.Sub(c.ServerDate).Round(time.Second), true
+}
+
 // Observer is told about every outbound call, e.g. to record metrics. It is
 // called on the request's goroutine and must not block.
 type Observer interface {
