@@ -110,7 +110,9 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, erro
 			store.Close()
 			return nil, fmt.Errorf("app: audit key: %w", err)
 		}
-		log.Warn("AUDIT_HASH_KEY is not set: audit lines name people by a hash under a random key made for this process, so the same person gets a different hash after a restart or on another instance; set AUDIT_HASH_KEY to correlate them")
+		if !cfg.MockMode { // in development nobody correlates audit lines
+			log.Warn("AUDIT_HASH_KEY is not set: audit lines name people by a hash under a random key made for this process, so the same person gets a different hash after a restart or on another instance; set AUDIT_HASH_KEY to correlate them")
+		}
 	}
 	deps := web.Deps{Config: cfg, Logger: log, SGID: client, Store: store, AuditKey: auditKey}
 	a := &App{Config: cfg, Store: store, Mock: mock, log: log}
@@ -234,8 +236,14 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	// flight, up to shutdownGrace.
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
+	// Both at once: a server waiting for its requests must not keep the
+	// other's listener open.
+	shutdownErrs := make(chan error, len(servers))
 	for _, s := range servers {
-		if err := s.Shutdown(shutdownCtx); err != nil && failed == nil {
+		go func() { shutdownErrs <- s.Shutdown(shutdownCtx) }()
+	}
+	for range servers {
+		if err := <-shutdownErrs; err != nil && failed == nil {
 			failed = fmt.Errorf("app: shutdown: %w", err)
 		}
 	}
