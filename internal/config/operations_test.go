@@ -83,3 +83,18 @@ func TestAuditHashKey(t *testing.T) {
 		t.Error("the error quotes the secret key")
 	}
 }
+
+func TestLogFormatIsJSONInProductionAndTextInDevelopment(t *testing.T) {
+	dev, err := Load(env(nil))
+	if err != nil || dev.LogFormat != "text" {
+		t.Errorf("mock mode: want text logs, got %q (%v)", dev.LogFormat, err)
+	}
+	prod, err := Load(env(realEnv(t, nil)))
+	if err != nil || prod.LogFormat != "json" {
+		t.Errorf("real credentials: want JSON logs, got %q (%v)", prod.LogFormat, err)
+	}
+	forced, err := Load(env(realEnv(t, map[string]string{"LOG_FORMAT": "text"})))
+	if err != nil || forced.LogFormat != "text" {
+		t.Errorf("LOG_FORMAT=text: want text, got %q (%v)", forced.LogFormat, err)
+	}
+}
