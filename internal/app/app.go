@@ -102,6 +102,7 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, erro
 		Secure:      cfg.Secure(),
 		IdleTimeout: cfg.SessionIdleTimeout,
 		Lifetime:    cfg.SessionLifetime,
+		Logger:      log,
 	}
 	auditKey := cfg.AuditHashKey
 	if len(auditKey) == 0 {

@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -46,6 +47,9 @@ type Options struct {
 	// OnIdleExpiry, when set, is called when a logged-in session ends for
 	// want of use (for metrics).
 	OnIdleExpiry func()
+	// Logger gets the one failure no handler sees: a commit failing as the
+	// response goes out. nil: discarded.
+	Logger *slog.Logger
 }
 
 // Manager is the application's view of sessions.
@@ -56,6 +60,7 @@ type Manager struct {
 	lifetime    time.Duration
 	now         func() time.Time
 	onIdle      func()
+	log         *slog.Logger
 }
 
 // CookieName is the session cookie's name for plain http; under https the
@@ -87,7 +92,11 @@ func New(opts Options) *Manager {
 	if onIdle == nil {
 		onIdle = func() {}
 	}
-	return &Manager{scs: sm, store: opts.Store, idleTimeout: opts.IdleTimeout, lifetime: opts.Lifetime, now: now, onIdle: onIdle}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Manager{scs: sm, store: opts.Store, idleTimeout: opts.IdleTimeout, lifetime: opts.Lifetime, now: now, onIdle: onIdle, log: log}
 }
 
 // CookieName returns the name of the session cookie in use.
@@ -125,7 +134,7 @@ func (m *Manager) Middleware() echo.MiddlewareFunc {
 				if err := m.Save(c); err != nil {
 					// Headers are not out yet: turn the answer into an
 					// outage rather than claim a state change that was lost.
-					c.Logger().Error(err)
+					m.log.ErrorContext(c.Request().Context(), "session commit failed", "error", err.Error())
 					res.Status = http.StatusServiceUnavailable
 				}
 			})
