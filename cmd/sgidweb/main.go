@@ -13,6 +13,8 @@ import (
 
 	"github.com/sgidweb/sgidweb/internal/app"
 	"github.com/sgidweb/sgidweb/internal/config"
+	"github.com/sgidweb/sgidweb/internal/doctor"
+	"github.com/sgidweb/sgidweb/internal/keys"
 )
 
 func main() {
@@ -31,6 +33,12 @@ func run(args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if len(args) > 0 {
+		switch args[0] {
+		case "keygen":
+			return keys.Command(args[1:], os.Stdout, os.Stderr)
+		case "doctor":
+			return doctor.Command(ctx, args[1:], os.Getenv, os.Stdout, os.Stderr)
+		}
 		return fmt.Errorf("unknown command %q; run sgidweb with no arguments to serve", args[0])
 	}
 	cfg, err := config.Load(os.Getenv)

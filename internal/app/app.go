@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/sgidweb/sgidweb/internal/config"
+	"github.com/sgidweb/sgidweb/internal/metrics"
 	"github.com/sgidweb/sgidweb/internal/mocksgid"
 	"github.com/sgidweb/sgidweb/internal/session"
 	"github.com/sgidweb/sgidweb/internal/sgid"
@@ -33,8 +34,20 @@ type App struct {
 	Handler http.Handler
 	Store   session.Store
 	Mock    *mocksgid.Provider // nil unless in mock mode
-	log     *slog.Logger
-	cookie  string
+	// Metrics serves the Prometheus metrics; nil unless METRICS_ADDR is set.
+	Metrics   http.Handler
+	metricsLn net.Listener
+	log       *slog.Logger
+	cookie    string
+}
+
+// MetricsAddr is the address the metrics listener is bound to ("" when
+// metrics are off); with METRICS_ADDR=127.0.0.1:0 it tells the port.
+func (a *App) MetricsAddr() string {
+	if a.metricsLn == nil {
+		return ""
+	}
+	return a.metricsLn.Addr().String()
 }
 
 // SessionCookieName is the name of the session cookie this app sets.
@@ -43,6 +56,8 @@ func (a *App) SessionCookieName() string { return a.cookie }
 // Build opens the session store and builds the sgID client (and, in mock
 // mode, the embedded provider) once. Nothing here is done per request.
 func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error) {
+	// Every line logged with a request's context carries its request_id.
+	log = slog.New(web.LogHandler(log.Handler()))
 	var httpClient *http.Client
 	var mock *mocksgid.Provider
 	if cfg.MockMode {
@@ -52,16 +67,28 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, erro
 			return nil, err
 		}
 	}
+	var m *metrics.Metrics
+	var observer sgid.Observer
+	if cfg.MetricsAddr != "" {
+		m = metrics.New()
+		observer = m
+	}
+	var previousKeys []*rsa.PrivateKey
+	if cfg.PreviousKey != nil {
+		previousKeys = append(previousKeys, cfg.PreviousKey)
+	}
 	client, err := sgid.New(sgid.Config{
 		Hostname:     cfg.SGIDHostname,
 		ClientID:     cfg.ClientID,
 		ClientSecret: cfg.ClientSecret,
 		PrivateKey:   cfg.PrivateKey,
+		PreviousKeys: previousKeys,
 		RedirectURL:  cfg.RedirectURI,
 		Scopes:       cfg.Scopes,
 		Timeout:      cfg.Timeout,
 		Leeway:       cfg.ClockLeeway,
 		HTTPClient:   httpClient,
+		Observer:     observer,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("app: sgID client: %w", err)
@@ -70,17 +97,46 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, erro
 	if err != nil {
 		return nil, fmt.Errorf("app: session store: %w", err)
 	}
-	sessions := session.New(session.Options{
+	opts := session.Options{
 		Store:       store,
 		Secure:      cfg.Secure(),
 		IdleTimeout: cfg.SessionIdleTimeout,
 		Lifetime:    cfg.SessionLifetime,
-	})
-	deps := web.Deps{Config: cfg, Logger: log, SGID: client, Sessions: sessions, Store: store}
+		Logger:      log,
+	}
+	auditKey := cfg.AuditHashKey
+	if len(auditKey) == 0 {
+		auditKey = make([]byte, 32)
+		if _, err := rand.Read(auditKey); err != nil {
+			store.Close()
+			return nil, fmt.Errorf("app: audit key: %w", err)
+		}
+		if !cfg.MockMode { // in development nobody correlates audit lines
+			log.Warn("AUDIT_HASH_KEY is not set: audit lines name people by a hash under a random key made for this process, so the same person gets a different hash after a restart or on another instance; set AUDIT_HASH_KEY to correlate them")
+		}
+	}
+	deps := web.Deps{Config: cfg, Logger: log, SGID: client, Store: store, AuditKey: auditKey}
+	a := &App{Config: cfg, Store: store, Mock: mock, log: log}
+	if m != nil {
+		deps.Metrics = m
+		opts.OnIdleExpiry = func() { m.SessionDestroyed("idle_timeout") }
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", m.Handler())
+		a.Metrics = mux
+		// Bound now, like the store is opened now: a taken port stops the start.
+		if a.metricsLn, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
+			store.Close()
+			return nil, fmt.Errorf("app: metrics listener on %s: %w", cfg.MetricsAddr, err)
+		}
+	}
+	sessions := session.New(opts)
+	deps.Sessions = sessions
 	if mock != nil {
 		deps.Mock = mock.Handler()
 	}
-	return &App{Config: cfg, Handler: web.New(deps).Handler(), Store: store, Mock: mock, log: log, cookie: sessions.CookieName()}, nil
+	a.Handler = web.New(deps).Handler()
+	a.cookie = sessions.CookieName()
+	return a, nil
 }
 
 // setUpMock registers this server as a client of a fresh embedded provider:
@@ -128,43 +184,86 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	defer a.Store.Close()
 	ln, err := net.Listen("tcp", a.Config.Addr)
 	if err != nil {
+		if a.metricsLn != nil {
+			a.metricsLn.Close()
+		}
 		return fmt.Errorf("app: listen on %s: %w", a.Config.Addr, err)
 	}
 	return a.Serve(ctx, ln)
 }
 
+// Server limits, documented in the README's Operations section. The write
+// timeout covers a callback's two sgID calls (each bounded by SGID_TIMEOUT)
+// plus rendering; request bodies are capped by web (64 KiB).
+const (
+	readHeaderTimeout = 5 * time.Second
+	readTimeout       = 15 * time.Second
+	idleTimeout       = 90 * time.Second
+	maxHeaderBytes    = 32 << 10
+)
+
 // Serve answers on ln until ctx ends.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{
-		Handler:           a.Handler,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       15 * time.Second,
-		WriteTimeout:      a.Config.Timeout*2 + 10*time.Second, // a callback makes two sgID calls
-		IdleTimeout:       90 * time.Second,
-		MaxHeaderBytes:    32 << 10,
-		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
-	}
+	srv := a.newServer(a.Handler)
 	if a.Config.MockMode {
 		a.log.Warn("MOCK MODE: no sgID credentials are set, so logins use the embedded mock sgID; this is for development only",
 			"mock_issuer", a.Config.SGIDHostname+"/v2")
 	}
 	a.log.Info("serving", "addr", ln.Addr().String(), "public_url", a.Config.PublicURL.String(), "session_store", a.Store.Kind())
 
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	servers := []*http.Server{srv}
+	listeners := []net.Listener{ln}
+	if a.metricsLn != nil {
+		// Its own server, so metrics stay off the public listener and a
+		// scrape never passes through the site's middleware.
+		servers = append(servers, a.newServer(a.Metrics))
+		listeners = append(listeners, a.metricsLn)
+		a.log.Info("serving metrics", "addr", a.metricsLn.Addr().String())
+	}
+	errc := make(chan error, len(servers))
+	for i := range servers {
+		go func() { errc <- servers[i].Serve(listeners[i]) }()
+	}
+	var failed error
+	pending := len(servers)
 	select {
 	case err := <-errc:
-		return fmt.Errorf("app: serve: %w", err)
+		pending--
+		failed = fmt.Errorf("app: serve: %w", err)
 	case <-ctx.Done():
+		a.log.Info("shutting down")
 	}
-	a.log.Info("shutting down")
+	// Shutdown closes the listeners at once, then waits for requests in
+	// flight, up to shutdownGrace.
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("app: shutdown: %w", err)
+	// Both at once: a server waiting for its requests must not keep the
+	// other's listener open.
+	shutdownErrs := make(chan error, len(servers))
+	for _, s := range servers {
+		go func() { shutdownErrs <- s.Shutdown(shutdownCtx) }()
 	}
-	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("app: serve: %w", err)
+	for range servers {
+		if err := <-shutdownErrs; err != nil && failed == nil {
+			failed = fmt.Errorf("app: shutdown: %w", err)
+		}
 	}
-	return nil
+	for range pending {
+		if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) && failed == nil {
+			failed = fmt.Errorf("app: serve: %w", err)
+		}
+	}
+	return failed
+}
+
+func (a *App) newServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      a.Config.Timeout*2 + 10*time.Second,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+	}
 }

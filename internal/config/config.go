@@ -46,10 +46,13 @@ type Config struct {
 	ClientID     string
 	ClientSecret string
 	PrivateKey   *rsa.PrivateKey // nil in mock mode until the app makes one
-	RedirectURI  string
-	Scopes       []string
-	Timeout      time.Duration
-	ClockLeeway  time.Duration
+	// PreviousKey is the client key being rotated out: userinfo encrypted
+	// to it still opens while sgID switches to PrivateKey. nil when unset.
+	PreviousKey *rsa.PrivateKey
+	RedirectURI string
+	Scopes      []string
+	Timeout     time.Duration
+	ClockLeeway time.Duration
 
 	SessionStore       string
 	SessionIdleTimeout time.Duration
@@ -58,7 +61,15 @@ type Config struct {
 	MetricsAddr string
 	DebugAddr   string // pprof listener, loopback only; empty: off
 	LogFormat   string // "json" or "text"; default json outside mock mode
+
+	// AuditHashKey keys the hash that names a person in audit lines. Empty:
+	// the app makes a random one per process (hashes then differ across
+	// restarts).
+	AuditHashKey []byte
 }
+
+// MinAuditHashKey is the shortest AUDIT_HASH_KEY accepted, in bytes.
+const MinAuditHashKey = 32
 
 // Secure reports whether browsers reach the site over https, which turns on
 // Secure cookies, the __Host- cookie prefix and HSTS.
@@ -119,18 +130,7 @@ func Load(getenv func(string) string) (Config, error) {
 		bad("SESSION_IDLE_TIMEOUT", "is longer than SESSION_LIFETIME", "make the idle timeout shorter than the absolute lifetime")
 	}
 
-	keyText, keyVar := getenv("SGID_PRIVATE_KEY"), "SGID_PRIVATE_KEY"
-	if file := strings.TrimSpace(getenv("SGID_PRIVATE_KEY_FILE")); file != "" {
-		if strings.TrimSpace(keyText) != "" {
-			bad("SGID_PRIVATE_KEY_FILE", "is set together with SGID_PRIVATE_KEY", "set only one of them")
-		}
-		keyVar = "SGID_PRIVATE_KEY_FILE"
-		data, err := os.ReadFile(file)
-		if err != nil {
-			bad(keyVar, "cannot be read: "+err.Error(), "point it at the PEM file of the client's RSA private key")
-		}
-		keyText = string(data)
-	}
+	keyText, keyVar := readKey(getenv, "SGID_PRIVATE_KEY", bad)
 	hasKey := strings.TrimSpace(keyText) != ""
 
 	explicitHost := strings.TrimSpace(getenv("SGID_HOSTNAME")) != ""
@@ -158,6 +158,25 @@ func Load(getenv func(string) string) (Config, error) {
 			bad(keyVar, "is not a usable RSA private key: "+err.Error(), "use the PKCS#8 or PKCS#1 PEM from `sgidweb keygen` or your own RSA-2048 key")
 		}
 		cfg.PrivateKey = key
+	}
+	if prevText, prevVar := readKey(getenv, "SGID_PREVIOUS_PRIVATE_KEY", bad); strings.TrimSpace(prevText) != "" {
+		key, err := sgid.ParsePrivateKey(prevText)
+		switch {
+		case err != nil:
+			bad(prevVar, "is not a usable RSA private key: "+err.Error(), "point it at the PEM of the key being rotated out, or unset it once sgID has the new key")
+		case !hasKey:
+			bad(prevVar, "is set without a current key", "set SGID_PRIVATE_KEY or SGID_PRIVATE_KEY_FILE to the new key")
+		case cfg.PrivateKey != nil && cfg.PrivateKey.Equal(key):
+			bad(prevVar, "is the same key as the current one", "set it to the old key, or unset it")
+		default:
+			cfg.PreviousKey = key
+		}
+	}
+	if v := getenv("AUDIT_HASH_KEY"); v != "" {
+		if len(v) < MinAuditHashKey {
+			bad("AUDIT_HASH_KEY", fmt.Sprintf("is %d bytes; at least %d are needed", len(v), MinAuditHashKey), "set a random value such as the output of `openssl rand -hex 32`, the same on every instance")
+		}
+		cfg.AuditHashKey = []byte(v)
 	}
 	if _, err := sgid.Issuer(cfg.SGIDHostname); err != nil {
 		bad("SGID_HOSTNAME", err.Error(), "use an origin such as https://api.id.gov.sg or https://api-stg.id.gov.sg")
@@ -199,6 +218,24 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 
 	return cfg, errors.Join(errs...)
+}
+
+// readKey reads a PEM key from NAME or from the file NAME_FILE (only one may
+// be set) and returns its text and the variable it came from.
+func readKey(getenv func(string) string, name string, bad func(string, string, string)) (text, variable string) {
+	text, variable = getenv(name), name
+	if file := strings.TrimSpace(getenv(name + "_FILE")); file != "" {
+		if strings.TrimSpace(text) != "" {
+			bad(name+"_FILE", "is set together with "+name, "set only one of them")
+		}
+		variable = name + "_FILE"
+		data, err := os.ReadFile(file)
+		if err != nil {
+			bad(variable, "cannot be read: "+err.Error(), "point it at the PEM file of the client's RSA private key")
+		}
+		text = string(data)
+	}
+	return text, variable
 }
 
 func duration(getenv func(string) string, name string, def time.Duration, bad func(string, string, string)) time.Duration {

@@ -184,7 +184,7 @@ func (p *Provider) lookupPending(id string) (*authRequest, bool) {
 
 // decide ends a pending request with the person's answer and returns where
 // the browser goes next. A request can be decided once.
-func (p *Provider) decide(id, personaID string, allow bool) (string, error) {
+func (p *Provider) decide(ctx context.Context, id, personaID string, allow bool) (string, error) {
 	persona, ok := PersonaByID(personaID)
 	if !ok {
 		return "", errUnknownPersona
@@ -198,7 +198,7 @@ func (p *Provider) decide(id, personaID string, allow bool) (string, error) {
 	}
 	p.pending.delete(id)
 	if !allow {
-		p.log.Info("mock sgid consent denied", "client_id", req.client.ID)
+		p.log.InfoContext(ctx, "mock sgid consent denied", "client_id", req.client.ID)
 		return req.errorRedirect("access_denied", "The user denied the request"), nil
 	}
 	code := randomToken()
@@ -211,7 +211,7 @@ func (p *Provider) decide(id, personaID string, allow bool) (string, error) {
 		personaID:     persona.ID,
 		sub:           persona.Sub,
 	}, now.Add(p.codeTTL), now)
-	p.log.Info("mock sgid code issued", "client_id", req.client.ID, "sub", persona.Sub)
+	p.log.InfoContext(ctx, "mock sgid code issued", "client_id", req.client.ID, "sub", persona.Sub)
 	v := url.Values{"code": {code}}
 	if req.state != "" {
 		v.Set("state", req.state)
@@ -241,22 +241,24 @@ func (p *Provider) Approve(authorizeURL, personaID string, allow bool) (string, 
 	if _, ok := PersonaByID(personaID); !ok {
 		return "", fmt.Errorf("%w %q", errUnknownPersona, personaID)
 	}
+	// Approve stands in for a person at the mock's pages, outside any request.
+	ctx := context.Background()
 	req, aerr := p.parseAuthorize(u.Query())
 	if aerr != nil {
-		p.logRefusal(aerr)
+		p.logRefusal(ctx, aerr)
 		return aerr.RedirectURL, aerr
 	}
-	return p.decide(p.storePending(req), personaID, allow)
+	return p.decide(ctx, p.storePending(req), personaID, allow)
 }
 
-func (p *Provider) logRefusal(aerr *AuthorizeError) {
-	p.log.Warn("mock sgid authorize refused", "error", aerr.Code, "error_description", aerr.Description)
+func (p *Provider) logRefusal(ctx context.Context, aerr *AuthorizeError) {
+	p.log.WarnContext(ctx, "mock sgid authorize refused", "error", aerr.Code, "error_description", aerr.Description)
 }
 
 func (p *Provider) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	req, aerr := p.parseAuthorize(r.URL.Query())
 	if aerr != nil {
-		p.logRefusal(aerr)
+		p.logRefusal(r.Context(), aerr)
 		if aerr.RedirectURL != "" {
 			http.Redirect(w, r, aerr.RedirectURL, http.StatusSeeOther)
 			return
@@ -266,7 +268,7 @@ func (p *Provider) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := p.storePending(req)
-	p.log.Info("mock sgid authorize accepted", "client_id", req.client.ID, "scope", strings.Join(req.scopes, " "))
+	p.log.InfoContext(r.Context(), "mock sgid authorize accepted", "client_id", req.client.ID, "scope", strings.Join(req.scopes, " "))
 	p.renderAuthorize(w, r, id, req, true)
 }
 
@@ -348,7 +350,7 @@ func (p *Provider) handleConsent(w http.ResponseWriter, r *http.Request) {
 		p.renderError(w, r, http.StatusBadRequest, "invalid_decision", "Choose Allow or Deny", "The consent form was sent without a decision.")
 		return
 	}
-	next, err := p.decide(r.PathValue("id"), r.PostForm.Get("persona"), allow)
+	next, err := p.decide(r.Context(), r.PathValue("id"), r.PostForm.Get("persona"), allow)
 	switch {
 	case errors.Is(err, errUnknownRequest):
 		p.renderExpired(w, r)
@@ -382,7 +384,7 @@ func (p *Provider) renderError(w http.ResponseWriter, r *http.Request, status in
 }
 
 func (p *Provider) serverError(w http.ResponseWriter, r *http.Request, err error) {
-	p.log.Error("mock sgid internal error", "error", err)
+	p.log.ErrorContext(r.Context(), "mock sgid internal error", "error", err)
 	http.Error(w, "mock sgid: internal error", http.StatusInternalServerError)
 }
 

@@ -1,6 +1,7 @@
 package mocksgid
 
 import (
+	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
@@ -59,7 +60,7 @@ const dummySecret = "mocksgid-no-such-client-secret-00000000"
 func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
 	body, terr := p.exchange(w, r)
 	if terr != nil {
-		p.log.Warn("mock sgid token refused", "error", terr.code, "error_description", terr.description)
+		p.log.WarnContext(r.Context(), "mock sgid token refused", "error", terr.code, "error_description", terr.description)
 		writeTokenError(w, terr)
 		return
 	}
@@ -119,7 +120,7 @@ func (p *Provider) exchange(w http.ResponseWriter, r *http.Request) (map[string]
 	}
 
 	now := p.now()
-	grant, terr := p.redeem(form.Get("code"), now)
+	grant, terr := p.redeem(r.Context(), form.Get("code"), now)
 	if terr != nil {
 		return nil, terr
 	}
@@ -136,7 +137,7 @@ func (p *Provider) exchange(w http.ResponseWriter, r *http.Request) (map[string]
 
 	idToken, err := p.signIDToken(grant, now)
 	if err != nil {
-		p.log.Error("mock sgid sign id token", "error", err)
+		p.log.ErrorContext(r.Context(), "mock sgid sign id token", "error", err)
 		return nil, &tokenError{http.StatusInternalServerError, "server_error", "could not sign the ID token"}
 	}
 	access := randomToken()
@@ -148,7 +149,7 @@ func (p *Provider) exchange(w http.ResponseWriter, r *http.Request) (map[string]
 	p.tokens.put(access, &accessGrant{clientID: grant.clientID, personaID: grant.personaID, sub: grant.sub, scopes: grant.scopes}, now.Add(accessTokenTTL), now)
 	grant.accessToken = access
 	p.mu.Unlock()
-	p.log.Info("mock sgid tokens issued", "client_id", client.ID, "sub", grant.sub)
+	p.log.InfoContext(r.Context(), "mock sgid tokens issued", "client_id", client.ID, "sub", grant.sub)
 
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Pragma", "no-cache")
@@ -164,7 +165,7 @@ func (p *Provider) exchange(w http.ResponseWriter, r *http.Request) (map[string]
 // redeem marks a code used and returns its grant. A second presentation
 // fails and, as RFC 6749 section 4.1.2 advises, revokes the access token the
 // first one obtained, since one of the two presenters is an attacker.
-func (p *Provider) redeem(code string, now time.Time) (*codeGrant, *tokenError) {
+func (p *Provider) redeem(ctx context.Context, code string, now time.Time) (*codeGrant, *tokenError) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	grant, ok := p.codes.get(code, now)
@@ -177,7 +178,7 @@ func (p *Provider) redeem(code string, now time.Time) (*codeGrant, *tokenError) 
 			p.tokens.delete(grant.accessToken)
 			grant.accessToken = ""
 		}
-		p.log.Warn("mock sgid code reused; its access token is revoked", "client_id", grant.clientID)
+		p.log.WarnContext(ctx, "mock sgid code reused; its access token is revoked", "client_id", grant.clientID)
 		return nil, &tokenError{http.StatusBadRequest, "invalid_grant", "the code has already been used"}
 	}
 	grant.used = true

@@ -38,12 +38,12 @@ func (p *Provider) handleUserinfo(w http.ResponseWriter, r *http.Request) {
 	}
 	body, err := p.userinfo(grant)
 	if err != nil {
-		p.log.Error("mock sgid userinfo", "error", err)
+		p.log.ErrorContext(r.Context(), "mock sgid userinfo", "error", err)
 		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "server_error"})
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	p.log.Info("mock sgid userinfo served", "client_id", grant.clientID, "sub", grant.sub)
+	p.log.InfoContext(r.Context(), "mock sgid userinfo served", "client_id", grant.clientID, "sub", grant.sub)
 	writeJSON(w, http.StatusOK, body)
 }
 

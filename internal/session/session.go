@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -43,6 +44,12 @@ type Options struct {
 	IdleTimeout time.Duration // a session unused this long is over
 	Lifetime    time.Duration // a login lasts at most this long, however active
 	Now         func() time.Time
+	// OnIdleExpiry, when set, is called when a logged-in session ends for
+	// want of use (for metrics).
+	OnIdleExpiry func()
+	// Logger gets the one failure no handler sees: a commit failing as the
+	// response goes out. nil: discarded.
+	Logger *slog.Logger
 }
 
 // Manager is the application's view of sessions.
@@ -52,6 +59,8 @@ type Manager struct {
 	idleTimeout time.Duration
 	lifetime    time.Duration
 	now         func() time.Time
+	onIdle      func()
+	log         *slog.Logger
 }
 
 // CookieName is the session cookie's name for plain http; under https the
@@ -79,7 +88,15 @@ func New(opts Options) *Manager {
 	if now == nil {
 		now = time.Now
 	}
-	return &Manager{scs: sm, store: opts.Store, idleTimeout: opts.IdleTimeout, lifetime: opts.Lifetime, now: now}
+	onIdle := opts.OnIdleExpiry
+	if onIdle == nil {
+		onIdle = func() {}
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Manager{scs: sm, store: opts.Store, idleTimeout: opts.IdleTimeout, lifetime: opts.Lifetime, now: now, onIdle: onIdle, log: log}
 }
 
 // CookieName returns the name of the session cookie in use.
@@ -117,7 +134,7 @@ func (m *Manager) Middleware() echo.MiddlewareFunc {
 				if err := m.Save(c); err != nil {
 					// Headers are not out yet: turn the answer into an
 					// outage rather than claim a state change that was lost.
-					c.Logger().Error(err)
+					m.log.ErrorContext(c.Request().Context(), "session commit failed", "error", err.Error())
 					res.Status = http.StatusServiceUnavailable
 				}
 			})
@@ -175,8 +192,12 @@ func (m *Manager) expireIdle(ctx context.Context) error {
 	now := m.now()
 	seen := time.Unix(m.scs.GetInt64(ctx, keySeenAt), 0)
 	if now.Sub(seen) > m.idleTimeout {
+		loggedIn := m.scs.Exists(ctx, keyUser)
 		if err := m.scs.Destroy(ctx); err != nil {
 			return fmt.Errorf("%w: destroy idle: %v", ErrUnavailable, err)
+		}
+		if loggedIn {
+			m.onIdle()
 		}
 		return nil
 	}

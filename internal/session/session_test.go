@@ -130,3 +130,30 @@ func TestSQLiteStoreCreatesItsFolder(t *testing.T) {
 		t.Fatalf("ping: %v", err)
 	}
 }
+
+func TestIdleExpiryIsReportedForLoggedInSessionsOnly(t *testing.T) {
+	now := time.Now()
+	st, err := Open(context.Background(), "memory")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	expired := 0
+	m := New(Options{Store: st, IdleTimeout: 30 * time.Minute, Lifetime: 12 * time.Hour,
+		Now: func() time.Time { return now }, OnIdleExpiry: func() { expired++ }})
+	anon := request(t, m, "", func(ctx context.Context) { m.CSRFToken(ctx) })
+	user := request(t, m, "", func(ctx context.Context) {
+		if err := m.Login(ctx, User{Subject: "sub-1"}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	now = now.Add(31 * time.Minute)
+	request(t, m, anon, func(context.Context) {})
+	if expired != 0 {
+		t.Fatalf("an anonymous session timing out: want no report, got %d", expired)
+	}
+	request(t, m, user, func(context.Context) {})
+	if expired != 1 {
+		t.Fatalf("a logged-in session timing out: want one report, got %d", expired)
+	}
+}

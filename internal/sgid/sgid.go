@@ -36,8 +36,11 @@ type Config struct {
 	ClientID     string
 	ClientSecret string
 	// PrivateKey decrypts userinfo. It may be nil only when Scopes is just openid.
-	PrivateKey  *rsa.PrivateKey
-	RedirectURL string
+	PrivateKey *rsa.PrivateKey
+	// PreviousKeys are older client keys still accepted for userinfo while
+	// sgID switches to PrivateKey's public half (a key rotation).
+	PreviousKeys []*rsa.PrivateKey
+	RedirectURL  string
 	// Scopes must contain "openid".
 	Scopes []string
 	// Timeout bounds every outbound call (token, userinfo, JWKS); DefaultTimeout when zero.
@@ -49,6 +52,8 @@ type Config struct {
 	HTTPClient *http.Client
 	// Now replaces time.Now in tests.
 	Now func() time.Time
+	// Observer, when set, is told about every outbound call (for metrics).
+	Observer Observer
 }
 
 // Client talks to one sgID issuer for one registered client. It is safe for
@@ -57,7 +62,7 @@ type Client struct {
 	issuer      string
 	clientID    string
 	scopes      []string
-	privateKey  *rsa.PrivateKey
+	privateKeys []*rsa.PrivateKey // current first, then previous ones
 	timeout     time.Duration
 	leeway      time.Duration
 	now         func() time.Time
@@ -122,9 +127,18 @@ func New(cfg Config) (*Client, error) {
 	if cfg.PrivateKey == nil && len(scopes) > 1 {
 		return nil, errors.New("sgid: a private key is needed to decrypt the data of scopes other than openid")
 	}
-	if cfg.PrivateKey != nil && cfg.PrivateKey.N.BitLen() < minRSABits {
-		return nil, fmt.Errorf("sgid: private key is %d bits; sgID needs at least %d", cfg.PrivateKey.N.BitLen(), minRSABits)
+	var privateKeys []*rsa.PrivateKey
+	if cfg.PrivateKey != nil {
+		privateKeys = append(privateKeys, cfg.PrivateKey)
+	} else if len(cfg.PreviousKeys) > 0 {
+		return nil, errors.New("sgid: previous private keys are set without a current one")
 	}
+	for _, k := range append(privateKeys, cfg.PreviousKeys...) {
+		if k == nil || k.N.BitLen() < minRSABits {
+			return nil, fmt.Errorf("sgid: every private key needs at least %d bits", minRSABits)
+		}
+	}
+	privateKeys = append(privateKeys, cfg.PreviousKeys...)
 	if cfg.Timeout < 0 || cfg.Leeway < 0 {
 		return nil, errors.New("sgid: timeout and leeway must not be negative")
 	}
@@ -143,7 +157,7 @@ func New(cfg Config) (*Client, error) {
 		issuer:      issuer,
 		clientID:    cfg.ClientID,
 		scopes:      scopes,
-		privateKey:  cfg.PrivateKey,
+		privateKeys: privateKeys,
 		timeout:     cfg.Timeout,
 		leeway:      cfg.Leeway,
 		now:         now,

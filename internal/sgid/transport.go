@@ -61,6 +61,9 @@ func buildHTTPClient(base *http.Client, cfg Config) *http.Client {
 		rt = http.DefaultTransport
 	}
 	c.Transport = cappedTransport{base: rt}
+	if cfg.Observer != nil {
+		c.Transport = observingTransport{base: c.Transport, observer: cfg.Observer}
+	}
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return &c
 }

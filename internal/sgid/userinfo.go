@@ -2,12 +2,16 @@ package sgid
 
 import (
 	"context"
+	"crypto"
+	"crypto/rsa"
 	"crypto/subtle"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"sort"
 	"unicode/utf8"
 
@@ -100,7 +104,7 @@ func (c *Client) Userinfo(ctx context.Context, id Identity) (Profile, error) {
 	if ui.Key == nil || *ui.Key == "" {
 		return Profile{}, fail(ReasonDecryptFailed, errors.New("userinfo has data but no key"))
 	}
-	if c.privateKey == nil {
+	if len(c.privateKeys) == 0 {
 		return Profile{}, fail(ReasonDecryptFailed, errNoPrivateKey)
 	}
 	symKey, err := c.decryptDataKey(*ui.Key)
@@ -144,9 +148,9 @@ func (c *Client) decryptDataKey(compact string) ([]byte, error) {
 	if _, zip := obj.Header.ExtraHeaders["zip"]; zip {
 		return nil, fmt.Errorf("key: %w", errZipJWE)
 	}
-	plain, err := obj.Decrypt(c.privateKey)
+	plain, err := c.openWithClientKeys(obj)
 	if err != nil {
-		return nil, fmt.Errorf("decrypt key JWE: %w", err)
+		return nil, err
 	}
 	var meta struct {
 		Kty string `json:"kty"`
@@ -166,6 +170,43 @@ func (c *Client) decryptDataKey(compact string) ([]byte, error) {
 		return nil, errors.New("decrypted key holds no symmetric key")
 	}
 	return k, nil
+}
+
+// openWithClientKeys decrypts the outer JWE with the client key sgID used.
+// During a key rotation two keys are configured: the one whose thumbprint
+// the header's kid names goes first, then every key in order, because sgID
+// may send no kid or one of its own making.
+func (c *Client) openWithClientKeys(obj *jose.JSONWebEncryption) ([]byte, error) {
+	keys := c.privateKeys
+	if kid := obj.Header.KeyID; kid != "" && len(keys) > 1 {
+		for i, k := range keys {
+			if Thumbprint(&k.PublicKey) == kid {
+				keys = append([]*rsa.PrivateKey{k}, slices.Delete(slices.Clone(keys), i, i+1)...)
+				break
+			}
+		}
+	}
+	var err error
+	for _, k := range keys {
+		var plain []byte
+		if plain, err = obj.Decrypt(k); err == nil {
+			return plain, nil
+		}
+	}
+	if len(keys) > 1 {
+		return nil, fmt.Errorf("decrypt key JWE: none of the %d client keys opens it: %w", len(keys), err)
+	}
+	return nil, fmt.Errorf("decrypt key JWE: %w", err)
+}
+
+// Thumbprint returns the RFC 7638 SHA-256 thumbprint of pub, base64url: the
+// usual kid of a JWK, and a safe way to name a key in checks and logs.
+func Thumbprint(pub *rsa.PublicKey) string {
+	tp, err := (&jose.JSONWebKey{Key: pub}).Thumbprint(crypto.SHA256)
+	if err != nil {
+		return ""
+	}
+	return base64.RawURLEncoding.EncodeToString(tp)
 }
 
 // decryptField opens one data field with the symmetric key and returns its

@@ -23,6 +23,7 @@ func (s *Server) login(c echo.Context) error {
 		return err
 	}
 	s.logger(c).Info("login started")
+	s.metrics.LoginStarted()
 	htmx.Redirect(c.Response(), c.Request(), req.URL)
 	return nil
 }
@@ -56,7 +57,6 @@ func readCallback(c echo.Context) (callbackQuery, *pageError) {
 // then logs them in under a new session token.
 func (s *Server) callback(c echo.Context) error {
 	ctx := c.Request().Context()
-	log := s.logger(c)
 	q, perr := readCallback(c)
 	if perr != nil {
 		return perr
@@ -71,7 +71,8 @@ func (s *Server) callback(c echo.Context) error {
 			return flowError(found)
 		}
 		if q.errorCode == "access_denied" {
-			log.Info("login failed", "reason", "access_denied")
+			s.metrics.LoginFailed("access_denied")
+			s.audit(c, auditLoginFailed, "", "access_denied")
 			s.sessions.SetDenied(ctx, true)
 			s.sessions.SetFlash(ctx, "info", "You chose not to share your data, so you are not logged in. Nothing was shared with this site.")
 			if err := s.sessions.Save(c); err != nil {
@@ -111,7 +112,9 @@ func (s *Server) callback(c echo.Context) error {
 	if err := s.sessions.Save(c); err != nil {
 		return err
 	}
-	log.Info("login succeeded", "fields", len(profile.Fields))
+	s.metrics.LoginCompleted()
+	s.metrics.SessionCreated()
+	s.audit(c, auditLoginSucceeded, profile.Subject, "")
 	return c.Redirect(http.StatusSeeOther, "/")
 }
 
@@ -135,14 +138,18 @@ func flowError(r session.FlowResult) *pageError {
 // and starts a fresh one for the goodbye message.
 func (s *Server) logout(c echo.Context) error {
 	ctx := c.Request().Context()
+	user, loggedIn := s.sessions.CurrentUser(ctx)
 	if err := s.sessions.Logout(ctx); err != nil {
 		return err
+	}
+	if loggedIn {
+		s.metrics.SessionDestroyed("logout")
+		s.audit(c, auditLogout, user.Subject, "")
 	}
 	s.sessions.SetFlash(ctx, "success", "You have logged out.")
 	if err := s.sessions.Save(c); err != nil {
 		return err
 	}
-	s.logger(c).Info("logout")
 	htmx.Redirect(c.Response(), c.Request(), "/")
 	return nil
 }

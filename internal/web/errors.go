@@ -37,6 +37,10 @@ func (s *Server) handleError(err error, c echo.Context) {
 	case pe.status != http.StatusNotFound && pe.status != http.StatusMethodNotAllowed:
 		log.Warn("request refused", "reason", pe.reason, "status", pe.status)
 	}
+	if c.Path() == callbackRoute {
+		s.metrics.LoginFailed(pe.reason)
+		s.audit(c, auditLoginFailed, "", pe.reason)
+	}
 	props := pages.ErrorProps{
 		Page:      s.page(c, pe.title),
 		Status:    pe.status,

@@ -48,7 +48,7 @@ func (s *Server) logger(c echo.Context) *slog.Logger {
 	return s.log.With("request_id", RequestID(c.Request().Context()))
 }
 
-// accessLog writes one line per request. It logs the route pattern and the
+// accessLog writes one line per request and records it in the metrics. It logs the route pattern and the
 // path, never the query: the callback's query holds the authorization code.
 func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
@@ -57,11 +57,17 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			c.Error(err)
 		}
+		elapsed := time.Since(start)
+		route := c.Path()
+		if route == "" {
+			route = "unmatched"
+		}
+		s.metrics.Request(route, c.Request().Method, c.Response().Status, elapsed)
 		s.logger(c).LogAttrs(c.Request().Context(), slog.LevelInfo, "request",
 			slog.String("method", c.Request().Method),
-			slog.String("route", c.Path()),
+			slog.String("route", route),
 			slog.Int("status", c.Response().Status),
-			slog.Duration("duration", time.Since(start)),
+			slog.Duration("duration", elapsed),
 		)
 		return nil
 	}

@@ -8,6 +8,10 @@ import (
 	"github.com/sgidweb/sgidweb/internal/config"
 )
 
+// callbackRoute is where sgID sends the browser back; its failures are
+// counted and audited as failed logins.
+const callbackRoute = "/auth/callback"
+
 // routes is the one table of every route the server answers.
 func (s *Server) routes() {
 	e := s.echo
@@ -26,7 +30,7 @@ func (s *Server) routes() {
 	app := e.Group("", s.sessions.Middleware(), s.checkCSRF, s.noStore)
 	app.GET("/", s.home)
 	app.POST("/auth/login", s.login)
-	app.GET("/auth/callback", s.callback)
+	app.GET(callbackRoute, s.callback)
 	app.POST("/auth/logout", s.logout)
 	app.GET("/fragments/login-button", s.loginButtonFragment)
 	app.GET("/fragments/consent-status", s.consentStatusFragment)

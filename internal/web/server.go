@@ -24,6 +24,10 @@ type Deps struct {
 	// Mock is the embedded mock provider's handler, served under
 	// config.MockPath; nil unless in mock mode.
 	Mock http.Handler
+	// Metrics counts logins, sessions and requests; nil: nothing is counted.
+	Metrics Recorder
+	// AuditKey keys the subject hash in audit lines; it must not be empty.
+	AuditKey []byte
 }
 
 // Server holds the dependencies every handler uses.
@@ -34,6 +38,8 @@ type Server struct {
 	sessions *session.Manager
 	store    session.Store
 	mock     http.Handler
+	metrics  Recorder
+	auditKey []byte
 	echo     *echo.Echo
 	csp      string
 }
@@ -47,7 +53,12 @@ func New(d Deps) *Server {
 		sessions: d.Sessions,
 		store:    d.Store,
 		mock:     d.Mock,
+		metrics:  d.Metrics,
+		auditKey: d.AuditKey,
 		echo:     echo.New(),
+	}
+	if s.metrics == nil {
+		s.metrics = noRecorder{}
 	}
 	s.csp = contentSecurityPolicy(d.Config)
 	s.echo.HideBanner = true

@@ -1,0 +1,223 @@
+package doctor_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+
+	"github.com/sgidweb/sgidweb/internal/doctor"
+	"github.com/sgidweb/sgidweb/internal/keys"
+)
+
+// fakeSGID serves a JWKS and stamps its answers with a Date skewed by skew.
+type fakeSGID struct {
+	srv  *httptest.Server
+	mu   sync.Mutex
+	jwks []byte
+	skew time.Duration
+	down bool
+}
+
+var (
+	signOnce sync.Once
+	signKey  *rsa.PrivateKey
+	smallKey *rsa.PrivateKey
+)
+
+func keysForJWKS(t *testing.T) (*rsa.PrivateKey, *rsa.PrivateKey) {
+	signOnce.Do(func() {
+		signKey, _ = rsa.GenerateKey(rand.Reader, 2048)
+		smallKey, _ = rsa.GenerateKey(rand.Reader, 1024)
+	})
+	return signKey, smallKey
+}
+
+func jwks(t *testing.T, k *rsa.PrivateKey) []byte {
+	b, err := json.Marshal(map[string]any{"keys": []jose.JSONWebKey{{Key: &k.PublicKey, KeyID: "k1", Algorithm: "RS256", Use: "sig"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func newFakeSGID(t *testing.T) *fakeSGID {
+	sign, _ := keysForJWKS(t)
+	f := &fakeSGID{jwks: jwks(t, sign)}
+	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f.mu.Lock()
+		body, skew, down := f.jwks, f.skew, f.down
+		f.mu.Unlock()
+		w.Header().Set("Date", time.Now().Add(skew).UTC().Format(http.TimeFormat))
+		if down || r.URL.Path != "/v2/.well-known/jwks.json" {
+			http.Error(w, "unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(body)
+	}))
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+// setup is a healthy deployment: a key pair from keygen, a reachable sgID
+// with a correct clock, https redirect, known scopes, a memory store.
+func setup(t *testing.T) (*fakeSGID, map[string]string, string) {
+	t.Helper()
+	dir := t.TempDir()
+	pair := keys.Pair{PrivatePath: filepath.Join(dir, "sgid-private.pem"), PublicPath: filepath.Join(dir, "sgid-public.pem")}
+	if err := keys.Generate(pair); err != nil {
+		t.Fatal(err)
+	}
+	f := newFakeSGID(t)
+	env := map[string]string{
+		"PUBLIC_URL":            "https://login.example.test",
+		"SGID_HOSTNAME":         f.srv.URL,
+		"SGID_CLIENT_ID":        "client",
+		"SGID_CLIENT_SECRET":    "secret",
+		"SGID_PRIVATE_KEY_FILE": pair.PrivatePath,
+		"SGID_SCOPES":           "openid myinfo.name",
+		"SESSION_STORE":         "memory",
+	}
+	return f, env, pair.PublicPath
+}
+
+func run(t *testing.T, env map[string]string, publicKey string) (string, error) {
+	t.Helper()
+	var out bytes.Buffer
+	args := []string{}
+	if publicKey != "" {
+		args = append(args, "-public-key", publicKey)
+	}
+	err := doctor.Command(context.Background(), args, func(k string) string { return env[k] }, &out, &out)
+	return out.String(), err
+}
+
+// line returns the checklist line of check with the given status, or "".
+func line(out, status, check string) string {
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(l, "["+strings.Repeat(" ", 4-len(status))+status+"] "+check+":") {
+			return l
+		}
+	}
+	return ""
+}
+
+func TestHealthyDeploymentPasses(t *testing.T) {
+	_, env, pub := setup(t)
+	out, err := run(t, env, pub)
+	if err != nil {
+		t.Fatalf("want every check to pass, got %v:\n%s", err, out)
+	}
+	for _, check := range []string{"sgID signing keys", "clock", "client private key", "registered public key", "redirect URI", "scopes", "session store"} {
+		if line(out, "ok", check) == "" {
+			t.Errorf("want %q ok in\n%s", check, out)
+		}
+	}
+}
+
+func TestEachProblemFailsWithAFix(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		check string
+		setup func(t *testing.T, f *fakeSGID, env map[string]string, pub *string)
+	}{
+		{"sgID unreachable", "sgID signing keys", func(t *testing.T, f *fakeSGID, env map[string]string, pub *string) {
+			f.down = true
+		}},
+		{"JWKS has no usable RS256 key", "sgID signing keys", func(t *testing.T, f *fakeSGID, env map[string]string, pub *string) {
+			_, small := keysForJWKS(t)
+			f.jwks = jwks(t, small)
+		}},
+		{"clock behind sgID", "clock", func(t *testing.T, f *fakeSGID, env map[string]string, pub *string) {
+			f.skew = 2 * time.Minute
+		}},
+		{"clock ahead of sgID", "clock", func(t *testing.T, f *fakeSGID, env map[string]string, pub *string) {
+			f.skew = -30 * time.Second
+		}},
+		{"public key of another pair", "registered public key", func(t *testing.T, f *fakeSGID, env map[string]string, pub *string) {
+			dir := t.TempDir()
+			other := keys.Pair{PrivatePath: filepath.Join(dir, "o.pem"), PublicPath: filepath.Join(dir, "o.pub")}
+			if err := keys.Generate(other); err != nil {
+				t.Fatal(err)
+			}
+			*pub = other.PublicPath
+		}},
+		{"public key file is not a key", "registered public key", func(t *testing.T, f *fakeSGID, env map[string]string, pub *string) {
+			*pub = filepath.Join(t.TempDir(), "junk.pem")
+			os.WriteFile(*pub, []byte("not a key"), 0o644)
+		}},
+		{"redirect over plain http", "redirect URI", func(t *testing.T, f *fakeSGID, env map[string]string, pub *string) {
+			env["PUBLIC_URL"] = "http://login.example.test"
+		}},
+		{"session store cannot open", "session store", func(t *testing.T, f *fakeSGID, env map[string]string, pub *string) {
+			blocker := filepath.Join(t.TempDir(), "file")
+			os.WriteFile(blocker, nil, 0o600)
+			env["SESSION_STORE"] = "sqlite:" + blocker + "/sub/sessions.db"
+		}},
+		{"private key unreadable", "client private key", func(t *testing.T, f *fakeSGID, env map[string]string, pub *string) {
+			env["SGID_PRIVATE_KEY_FILE"] = filepath.Join(t.TempDir(), "missing.pem")
+		}},
+		{"scopes without openid", "scopes", func(t *testing.T, f *fakeSGID, env map[string]string, pub *string) {
+			env["SGID_SCOPES"] = "myinfo.name"
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, env, pub := setup(t)
+			f.mu.Lock()
+			tc.setup(t, f, env, &pub)
+			f.mu.Unlock()
+			out, err := run(t, env, pub)
+			if err == nil {
+				t.Fatalf("want doctor to fail, it passed:\n%s", out)
+			}
+			l := line(out, "FAIL", tc.check)
+			if l == "" {
+				t.Fatalf("want %q to FAIL in\n%s", tc.check, out)
+			}
+			i := strings.Index(out, l) + len(l) + 1
+			if !strings.HasPrefix(out[i:], "       fix: ") {
+				t.Errorf("want a fix under %q, got\n%s", l, out)
+			}
+		})
+	}
+}
+
+func TestLoopbackRedirectOverHTTPIsFine(t *testing.T) {
+	_, env, pub := setup(t)
+	env["PUBLIC_URL"] = "http://localhost:8080"
+	out, err := run(t, env, pub)
+	if err != nil || line(out, "ok", "redirect URI") == "" {
+		t.Fatalf("loopback http redirect: want ok, got %v\n%s", err, out)
+	}
+}
+
+func TestUnknownScopeIsOnlyAWarning(t *testing.T) {
+	_, env, pub := setup(t)
+	env["SGID_SCOPES"] = "openid myinfo.name myinfo.shoe_size"
+	out, err := run(t, env, pub)
+	if err != nil {
+		t.Fatalf("an unknown scope must not fail doctor: %v\n%s", err, out)
+	}
+	if l := line(out, "warn", "scopes"); !strings.Contains(l, "myinfo.shoe_size") || strings.Contains(l, "myinfo.name ") {
+		t.Errorf("want a warning naming only the unknown scope, got %q in\n%s", l, out)
+	}
+}
+
+func TestMockModeIsRefused(t *testing.T) {
+	out, err := run(t, map[string]string{"SESSION_STORE": "memory"}, "")
+	if err == nil || line(out, "FAIL", "mode") == "" || !strings.Contains(out, "embedded mock") {
+		t.Fatalf("no credentials: want a clear refusal, got %v\n%s", err, out)
+	}
+}
