@@ -20,6 +20,7 @@ func (s *Server) routes() {
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 	e.GET("/assets/*", s.asset)
+	e.GET("/favicon.ico", s.favicon)
 
 	if s.mock != nil {
 		mock := echo.WrapHandler(http.StripPrefix(config.MockPath, s.mock))

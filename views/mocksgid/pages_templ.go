@@ -57,7 +57,7 @@ func layout(title string, page Page) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "\"></head><body><div class=\"mock-banner\" role=\"note\" data-testid=\"mock-banner\"><strong>MOCK sgID, for development only.</strong> This is not the real sgID or Singpass: nobody's identity is checked and every person here is fictional.</div><header class=\"brand\"><span class=\"brand-name\">sgID</span> <span class=\"brand-tag\">mock</span></header><main class=\"main\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "\"></head><body><aside class=\"mock-banner\" aria-label=\"Mock sgID notice\" data-testid=\"mock-banner\"><strong>MOCK sgID, for development only.</strong> This is not the real sgID or Singpass: nobody's identity is checked and every person here is fictional.</aside><header class=\"brand\"><span class=\"brand-name\">sgID</span> <span class=\"brand-tag\">mock</span></header><main class=\"main\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -1,0 +1,204 @@
+package browsertest
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+)
+
+const (
+	personaID   = "tan-heng-huat"
+	personaName = "TAN HENG HUAT"
+)
+
+// openHome loads the home page, logged out.
+func (tb *tab) openHome(s *site) {
+	tb.t.Helper()
+	tb.do("open home", chromedp.Navigate(s.url+"/"), chromedp.WaitVisible(byTestID("login-submit")))
+}
+
+// setMarker leaves a value on window that only a full page load removes.
+func (tb *tab) setMarker() {
+	tb.t.Helper()
+	eval[bool](tb, "set marker", `window.__sgidwebMarker = true`)
+}
+
+func (tb *tab) markerSurvived() bool {
+	tb.t.Helper()
+	return eval[bool](tb, "read marker", `window.__sgidwebMarker === true`)
+}
+
+// pressLogin presses "Login with sgID" and waits for the mock's page.
+func (tb *tab) pressLogin() {
+	tb.t.Helper()
+	tb.do("press Login with sgID", chromedp.Click(byTestID("login-submit")), chromedp.WaitVisible(byTestID("mock-sgid-authorize")))
+}
+
+// pickPersona picks the persona on the mock's authorize page and waits for
+// the consent screen.
+func (tb *tab) pickPersona() {
+	tb.t.Helper()
+	tb.do("pick persona", chromedp.Click(byTestID("persona-"+personaID)), chromedp.WaitVisible(byTestID("mock-sgid-consent")))
+	if got := tb.text("consent-persona"); got != personaName {
+		tb.t.Errorf("consent screen is for %q, want %q", got, personaName)
+	}
+}
+
+// allow presses Allow and waits for the logged-in home page.
+func (tb *tab) allow() {
+	tb.t.Helper()
+	tb.do("allow", chromedp.Click(byTestID("consent-allow")), chromedp.WaitVisible(byTestID("signed-in-as")))
+}
+
+func (tb *tab) wantProfile() {
+	tb.t.Helper()
+	if got := tb.text("signed-in-as"); got != "Signed in as "+personaName {
+		tb.t.Errorf("login region says %q", got)
+	}
+	if got := tb.text("field-myinfo-name"); !strings.Contains(got, personaName) {
+		tb.t.Errorf("profile name field says %q", got)
+	}
+}
+
+// pressLogout presses "Log out" and waits for the goodbye message.
+func (tb *tab) pressLogout() {
+	tb.t.Helper()
+	tb.do("log out", chromedp.Click(byTestID("logout-submit")), chromedp.WaitVisible(byTestID("flash")))
+	if got := tb.text("flash"); !strings.Contains(got, "You have logged out") {
+		tb.t.Errorf("after logout the message is %q", got)
+	}
+	tb.do("login button back", chromedp.WaitVisible(byTestID("login-submit")))
+}
+
+func wantStatuses(t *testing.T, s *site, method, route string, want ...int) {
+	t.Helper()
+	if got := s.statuses(method, route); !slices.Equal(got, want) {
+		t.Errorf("%s %s answered %v, want %v", method, route, got, want)
+	}
+}
+
+// TestLoginWithHTMX is the whole flow with JavaScript: htmx posts the
+// login and logout forms and follows HX-Redirect; the regions refresh in
+// place when the server asks.
+func TestLoginWithHTMX(t *testing.T) {
+	// Several kinds of field, so the profile (and the README's picture of
+	// it) shows text, lines and masked values.
+	s := startSite(t, map[string]string{"SGID_SCOPES": "openid myinfo.name myinfo.nric_number myinfo.date_of_birth myinfo.mobile_number myinfo.registered_address"})
+	tb := newTab(t)
+
+	tb.openHome(s)
+	tb.screenshot("home-anonymous", "readme-home.png")
+	tb.checkAccessibility("home, logged out")
+
+	tb.setMarker()
+	tb.pressLogin()
+	// htmx sent the login (the server answers htmx with 204 + HX-Redirect,
+	// a plain form with 303) and the browser then left the page for sgID.
+	wantStatuses(t, s, "POST", "/auth/login", 204)
+	if tb.markerSurvived() {
+		t.Error("the mock's page kept the home page's window: HX-Redirect did not navigate")
+	}
+	tb.do("QR code", chromedp.WaitVisible(byTestID("qr-code")))
+	tb.screenshot("mock-authorize", "")
+	tb.checkAccessibility("mock authorize page")
+
+	tb.pickPersona()
+	tb.screenshot("mock-consent", "")
+	tb.checkAccessibility("mock consent page")
+
+	tb.allow()
+	tb.wantProfile()
+	tb.screenshot("profile", "readme-profile.png")
+	tb.checkAccessibility("home, logged in")
+
+	// The regions swap in place on the server's sgid:refresh trigger: each
+	// region's element is replaced, and the window is the same one.
+	tb.setMarker()
+	eval[bool](tb, "tag regions and trigger refresh", `(() => {
+		for (const id of ["login-button", "consent-status", "profile-panel"]) document.getElementById(id).__sgidwebOld = true;
+		document.body.dispatchEvent(new CustomEvent("sgid:refresh"));
+		return true;
+	})()`)
+	tb.do("regions swapped", void(chromedp.Poll[bool](`["login-button", "consent-status", "profile-panel"].every(id => {
+		const el = document.getElementById(id);
+		return el !== null && el.__sgidwebOld !== true;
+	})`, chromedp.WithPollingMutation())))
+	if !tb.markerSurvived() {
+		t.Error("refreshing the regions reloaded the whole page")
+	}
+	for _, region := range []string{"login-button", "consent-status", "profile"} {
+		wantStatuses(t, s, "GET", "/fragments/"+region, 200)
+	}
+	tb.wantProfile()
+
+	tb.setMarker()
+	tb.pressLogout()
+	wantStatuses(t, s, "POST", "/auth/logout", 204)
+	if tb.markerSurvived() {
+		t.Error("logout kept the logged-in page's window: HX-Redirect did not navigate")
+	}
+	tb.do("profile gone", chromedp.WaitVisible(byTestID("profile-anonymous")))
+}
+
+// TestLoginDenied: the person declines at sgID and is told nothing was
+// shared.
+func TestLoginDenied(t *testing.T) {
+	s := startSite(t, nil)
+	tb := newTab(t)
+
+	tb.openHome(s)
+	tb.pressLogin()
+	tb.pickPersona()
+	tb.do("deny", chromedp.Click(byTestID("consent-deny")), chromedp.WaitVisible(byTestID("consent-denied")))
+	if got := tb.text("flash"); !strings.Contains(got, "You chose not to share your data") {
+		t.Errorf("after denying the message is %q", got)
+	}
+	tb.do("still logged out", chromedp.WaitVisible(byTestID("login-submit")))
+	tb.screenshot("denied", "")
+	tb.checkAccessibility("home, after denying")
+}
+
+// TestLoginWithoutJavaScript: every step is a plain link or form, so the
+// flow completes with scripts off.
+func TestLoginWithoutJavaScript(t *testing.T) {
+	s := startSite(t, nil)
+	tb := newTab(t)
+	tb.call("disable JavaScript", func(ctx context.Context) error {
+		_, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
+		return err
+	})
+
+	tb.openHome(s)
+	tb.setMarker() // evaluated through DevTools, which scripts-off does not stop
+	tb.pressLogin()
+	wantStatuses(t, s, "POST", "/auth/login", 303)
+	tb.pickPersona()
+	tb.allow()
+	tb.wantProfile()
+	tb.pressLogout()
+	wantStatuses(t, s, "POST", "/auth/logout", 303)
+	if eval[bool](tb, "htmx absent", `typeof htmx !== "undefined"`) {
+		t.Error("htmx ran although JavaScript was disabled")
+	}
+}
+
+// TestErrorPage: a callback with no login in progress shows the error page.
+func TestErrorPage(t *testing.T) {
+	s := startSite(t, nil)
+	tb := newTab(t)
+	tb.expectTrouble("status of 400") // Chromium logs the page's own status
+
+	tb.do("open a stray callback",
+		chromedp.Navigate(s.url+"/auth/callback?code=stray&state=stray"),
+		chromedp.WaitVisible(byTestID("error-page")))
+	if got := tb.text("error-title"); got != "Login didn't complete" {
+		t.Errorf("error title %q", got)
+	}
+	tb.screenshot("error", "")
+	tb.checkAccessibility("error page")
+	tb.do("try again", chromedp.Click(byTestID("error-retry")), chromedp.WaitVisible(byTestID("login-submit")))
+}

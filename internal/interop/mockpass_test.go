@@ -1,0 +1,317 @@
+// Package interop proves that sgidweb works with MockPass, the sgID mock
+// the ecosystem uses, and not only with our own embedded mock. MockPass
+// checks almost nothing the client sends, so these tests cover the happy
+// path; refusals are proved against the strict embedded mock elsewhere.
+package interop
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"github.com/sgidweb/sgidweb/internal/app"
+	"github.com/sgidweb/sgidweb/internal/config"
+	"github.com/sgidweb/sgidweb/internal/testenv"
+)
+
+// tanHengHuat is the MockPass persona with Myinfo data that the tests log
+// in as; MockPass's default identity has none and breaks its userinfo.
+const (
+	tanHengHuatNRIC = "S9812381D"
+	tanHengHuatName = "TAN HENG HUAT"
+)
+
+// mockPassScopes are the scopes MockPass answers. myinfo.vehicles is left
+// out: MockPass 4.3.4 tries to encrypt a JSON array for it and fails.
+var mockPassScopes = []string{
+	"openid", "myinfo.name", "myinfo.nric_number", "myinfo.email", "myinfo.sex", "myinfo.race",
+	"myinfo.mobile_number", "myinfo.registered_address", "myinfo.date_of_birth",
+	"myinfo.passport_number", "myinfo.passport_expiry_date", "myinfo.nationality",
+	"myinfo.residentialstatus", "myinfo.housingtype", "myinfo.hdbtype", "myinfo.birth_country",
+	"myinfo.name_of_employer", "myinfo.marital_status", "myinfo.mobile_number_with_country_code",
+}
+
+// mockPass is a MockPass process listening on a loopback port.
+type mockPass struct {
+	url    string // http://127.0.0.1:PORT
+	keyPEM string // the client private key MockPass encrypts userinfo to
+}
+
+// startMockPass runs .ci/node/serve-mockpass.js with env added, and stops
+// it by its own PID when the test ends.
+func startMockPass(t *testing.T, env map[string]string) *mockPass {
+	t.Helper()
+	dir := testenv.NodePackage(t, "@opengovsg/mockpass")
+	node := testenv.LookPath(t, "node", "install Node.js 20")
+	wrapper := filepath.Join(testenv.ModuleRoot(), ".ci", "node", "serve-mockpass.js")
+
+	cmd := exec.Command(node, wrapper)
+	// MockPass loads a .env from its working directory: give it an empty one.
+	cmd.Dir = t.TempDir()
+	cmd.Env = append(os.Environ(), "MOCKPASS_PORT=0", "MOCKPASS_DIR="+dir)
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stderr := &syncBuffer{}
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start MockPass: %v", err)
+	}
+	exited := make(chan struct{})
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-exited
+	})
+
+	// The wrapper's first line names the address. MockPass logs every
+	// request to stdout afterwards, which nobody needs to read.
+	addr := make(chan string, 1)
+	go func() {
+		defer close(exited)
+		lines := bufio.NewScanner(stdout)
+		for lines.Scan() {
+			if rest, ok := strings.CutPrefix(lines.Text(), "mockpass listening on "); ok {
+				addr <- rest
+				break
+			}
+		}
+		_, _ = io.Copy(io.Discard, stdout)
+		_ = cmd.Wait()
+	}()
+	select {
+	case u := <-addr:
+		return &mockPass{url: u, keyPEM: filepath.Join(dir, "static", "certs", "key.pem")}
+	case <-exited:
+		t.Fatalf("MockPass exited before listening: %s", stderr.String())
+	case <-time.After(30 * time.Second):
+		t.Fatalf("MockPass did not say where it listens within 30s: %s", stderr.String())
+	}
+	return nil
+}
+
+// site is sgidweb pointed at MockPass, serving on a loopback port.
+type site struct {
+	url  string
+	logs *syncBuffer
+}
+
+func startSite(t *testing.T, mp *mockPass) *site {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + ln.Addr().String()
+	vars := map[string]string{
+		"ADDR":       ln.Addr().String(),
+		"PUBLIC_URL": base,
+		// MockPass builds its issuer from the Host header, so the client
+		// must call it by the same host:port it is configured with.
+		"SGID_HOSTNAME":         mp.url,
+		"SGID_CLIENT_ID":        "sgidweb-interop",
+		"SGID_CLIENT_SECRET":    "interop-secret-of-our-choosing",
+		"SGID_PRIVATE_KEY_FILE": mp.keyPEM,
+		"SGID_SCOPES":           strings.Join(mockPassScopes, " "),
+		"SESSION_STORE":         "memory",
+	}
+	cfg, err := config.Load(func(k string) string { return vars[k] })
+	if err != nil {
+		t.Fatalf("config: %v", err)
+	}
+	if cfg.MockMode {
+		t.Fatal("config: want MockPass, got the embedded mock")
+	}
+	logs := &syncBuffer{}
+	ctx, cancel := context.WithCancel(context.Background())
+	a, err := app.Build(ctx, cfg, slog.New(slog.NewJSONHandler(logs, nil)))
+	if err != nil {
+		cancel()
+		t.Fatalf("build: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- a.Serve(ctx, ln) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+		a.Store.Close()
+	})
+	return &site{url: base, logs: logs}
+}
+
+// person is a cookie-keeping client that follows redirects, as a browser
+// does, between sgidweb and MockPass.
+type person struct {
+	t      *testing.T
+	client *http.Client
+}
+
+func newPerson(t *testing.T) *person {
+	jar, _ := cookiejar.New(nil)
+	return &person{t: t, client: &http.Client{Jar: jar, Timeout: 30 * time.Second}}
+}
+
+// page is a fetched HTML page and where it was finally served from.
+type page struct {
+	url    *url.URL
+	status int
+	doc    *goquery.Document
+}
+
+func (p *person) do(req *http.Request) page {
+	p.t.Helper()
+	res, err := p.client.Do(req)
+	if err != nil {
+		p.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		p.t.Fatalf("read %s: %v", res.Request.URL, err)
+	}
+	doc, err := goquery.NewDocumentFromReader(bytes.NewReader(body))
+	if err != nil {
+		p.t.Fatalf("parse %s: %v", res.Request.URL, err)
+	}
+	return page{url: res.Request.URL, status: res.StatusCode, doc: doc}
+}
+
+func (p *person) get(target string) page {
+	p.t.Helper()
+	req, err := http.NewRequest(http.MethodGet, target, nil)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	return p.do(req)
+}
+
+// pressLogin submits the home page's login form as a browser would: its
+// CSRF input, from our own origin.
+func (p *person) pressLogin(s *site) page {
+	p.t.Helper()
+	home := p.get(s.url + "/")
+	form := home.doc.Find(`form[action="/auth/login"]`)
+	if form.Length() != 1 {
+		p.t.Fatalf("home page: want one login form, got %d", form.Length())
+	}
+	values := url.Values{}
+	form.Find("input[name]").Each(func(_ int, in *goquery.Selection) {
+		values.Add(in.AttrOr("name", ""), in.AttrOr("value", ""))
+	})
+	req, err := http.NewRequest(http.MethodPost, s.url+"/auth/login", strings.NewReader(values.Encode()))
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", s.url)
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	return p.do(req)
+}
+
+// wantProfile checks that the person is home, logged in, with name shown.
+func wantProfile(t *testing.T, s *site, p page, name string) {
+	t.Helper()
+	if p.status != http.StatusOK || p.url.String() != s.url+"/" {
+		t.Fatalf("after login: want 200 at %s/, got %d at %s; log:\n%s", s.url, p.status, p.url, s.logs.String())
+	}
+	if got := strings.TrimSpace(p.doc.Find(`[data-testid="signed-in-as"] strong`).Text()); got != name {
+		t.Errorf("signed in as %q, want %q", got, name)
+	}
+	if got := strings.TrimSpace(p.doc.Find(`[data-testid="field-myinfo-name"] dd`).Text()); got != name {
+		t.Errorf("profile name %q, want %q", got, name)
+	}
+	if p.doc.Find(`[data-testid="logout-form"]`).Length() != 1 {
+		t.Error("no logout form on the logged-in page")
+	}
+}
+
+// TestMockPassLogin logs in as MockPass's configured identity: MockPass
+// skips its login page and redirects straight back with a code.
+func TestMockPassLogin(t *testing.T) {
+	mp := startMockPass(t, map[string]string{"MOCKPASS_NRIC": tanHengHuatNRIC})
+	s := startSite(t, mp)
+	p := newPerson(t)
+
+	home := p.pressLogin(s)
+	wantProfile(t, s, home, tanHengHuatName)
+
+	// MockPass encrypts more fields than the name; each requested scope is
+	// shown, with data or as not provided.
+	for _, scope := range []string{"myinfo.nric_number", "myinfo.date_of_birth", "myinfo.registered_address"} {
+		testID := "field-" + strings.ReplaceAll(scope, ".", "-")
+		if home.doc.Find(`[data-testid="`+testID+`"]`).Length() != 1 {
+			t.Errorf("profile has no %s", testID)
+		}
+	}
+	if strings.Contains(s.logs.String(), tanHengHuatNRIC) || strings.Contains(s.logs.String(), tanHengHuatName) {
+		t.Error("the server log holds the person's NRIC or name")
+	}
+}
+
+// TestMockPassLoginPage picks a persona on MockPass's login page. The page
+// lists its personas in a datalist; choosing one makes its script follow
+// the option's assert URL, which is what this test does. MOCKPASS_NRIC is
+// left unset, so MockPass's default identity is someone else: only the
+// choice on the page can make Tan Heng Huat the one logged in.
+func TestMockPassLoginPage(t *testing.T) {
+	mp := startMockPass(t, map[string]string{"SHOW_LOGIN_PAGE": "true"})
+	s := startSite(t, mp)
+	p := newPerson(t)
+
+	login := p.pressLogin(s)
+	if login.status != http.StatusOK || !strings.HasPrefix(login.url.String(), mp.url+"/v2/oauth/authorize") {
+		t.Fatalf("after pressing login: want MockPass's login page, got %d at %s", login.status, login.url)
+	}
+	var assertURL string
+	options := login.doc.Find(`#id-datalist option`)
+	options.Each(func(_ int, o *goquery.Selection) {
+		if strings.HasPrefix(o.AttrOr("value", ""), tanHengHuatNRIC) {
+			assertURL = o.AttrOr("data-asserturl", "")
+		}
+	})
+	if assertURL == "" {
+		t.Fatalf("MockPass's login page offers no persona %s among %d", tanHengHuatNRIC, options.Length())
+	}
+	if !strings.HasPrefix(assertURL, s.url+"/auth/callback?") {
+		t.Fatalf("the persona's link goes to %q, want our callback", assertURL)
+	}
+	wantProfile(t, s, p.get(assertURL), tanHengHuatName)
+}
+
+// syncBuffer collects output written from other goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
