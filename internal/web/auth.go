@@ -8,6 +8,13 @@ import (
 
 	"github.com/sgidweb/sgidweb/internal/htmx"
 	"github.com/sgidweb/sgidweb/internal/session"
+	"github.com/sgidweb/sgidweb/views/pages"
+)
+
+// The messages a login or logout leaves for the next page.
+const (
+	flashDenied    = "You chose not to share your data, so you are not logged in. Nothing was shared with this site."
+	flashLoggedOut = "You have logged out."
 )
 
 // login starts a login: a fresh state, nonce and PKCE verifier are kept in
@@ -73,7 +80,7 @@ func (s *Server) callback(c echo.Context) error {
 		if q.errorCode == "access_denied" {
 			log.Info("login failed", "reason", "access_denied")
 			s.sessions.SetDenied(ctx, true)
-			s.sessions.SetFlash(ctx, "info", "You chose not to share your data, so you are not logged in. Nothing was shared with this site.")
+			s.sessions.SetFlash(ctx, pages.FlashInfo, flashDenied)
 			if err := s.sessions.Save(c); err != nil {
 				return err
 			}
@@ -138,7 +145,7 @@ func (s *Server) logout(c echo.Context) error {
 	if err := s.sessions.Logout(ctx); err != nil {
 		return err
 	}
-	s.sessions.SetFlash(ctx, "success", "You have logged out.")
+	s.sessions.SetFlash(ctx, pages.FlashSuccess, flashLoggedOut)
 	if err := s.sessions.Save(c); err != nil {
 		return err
 	}
