@@ -43,8 +43,8 @@ func Diff(want, got string) string {
 	}
 
 	type op struct {
-		kind byte // ' ', '-', '+'
-		text string
+		kind         byte // ' ', '-', '+'
+		text         string
 		aLine, bLine int
 	}
 	var ops []op
