@@ -51,6 +51,13 @@ func block(t *testing.T, css, selector string) string {
 	return ""
 }
 
+// The theme blocks. Both themes apply to any element with data-theme, not
+// only to <html>, so that one page can show both (the gallery does).
+const (
+	lightSelector = ":root,\n[data-theme=\"light\"] {"
+	darkSelector  = "\n[data-theme=\"dark\"] {"
+)
+
 var tokenRE = regexp.MustCompile(`(--[a-z0-9-]+)\s*:\s*([^;]+);`)
 
 func tokens(body string) map[string]string {
@@ -63,10 +70,10 @@ func tokens(body string) map[string]string {
 
 func themes(t *testing.T) (light, dark, darkExplicit map[string]string) {
 	css := readCSS(t)
-	light = tokens(block(t, css, ":root {"))
+	light = tokens(block(t, css, lightSelector))
 	media := block(t, css, "@media (prefers-color-scheme: dark)")
 	dark = tokens(block(t, media, `:root:not([data-theme="light"])`))
-	darkExplicit = tokens(block(t, css, `:root[data-theme="dark"]`))
+	darkExplicit = tokens(block(t, css, darkSelector))
 	return light, dark, darkExplicit
 }
 
@@ -197,7 +204,7 @@ func TestDarkThemeCopiesMatch(t *testing.T) {
 func TestComponentsUseTokensOnly(t *testing.T) {
 	css := readCSS(t)
 	rest := css
-	for _, sel := range []string{":root {", "@media (prefers-color-scheme: dark)", `:root[data-theme="dark"]`} {
+	for _, sel := range []string{lightSelector, "@media (prefers-color-scheme: dark)", darkSelector} {
 		rest = strings.Replace(rest, block(t, rest, sel), "", 1)
 	}
 	rest = regexp.MustCompile(`(?s)/\*.*?\*/`).ReplaceAllString(rest, "")
@@ -211,6 +218,17 @@ func TestCSSHasNoImportsOrRemoteURLs(t *testing.T) {
 	for _, bad := range []string{"@import", "url(", "http://", "https://", "@font-face"} {
 		if strings.Contains(css, bad) {
 			t.Errorf("expected no %q in app.css (no CDNs, no web fonts), found it", bad)
+		}
+	}
+}
+
+// A theme set on any element must repaint that element: its parent's
+// background and text colour were resolved with the parent's tokens.
+func TestThemedElementsPaintThemselves(t *testing.T) {
+	body := block(t, readCSS(t), "\n[data-theme] {")
+	for _, want := range []string{"background: var(--color-bg)", "color: var(--color-text)"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("expected %q in the [data-theme] rule, got %q", want, body)
 		}
 	}
 }

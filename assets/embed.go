@@ -7,7 +7,9 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
+	"fmt"
 	"io/fs"
+	"os"
 	"path"
 	"strings"
 )
@@ -28,7 +30,39 @@ const hashLen = 8
 var (
 	hashedByName = map[string]string{} // "css/app.css" -> "css/app.3f2a9c1b.css"
 	nameByHashed = map[string]string{} // the reverse
+
+	// disk is the folder UseDir chose, nil when the embedded files are served.
+	disk fs.FS
 )
+
+// UseDir serves the files in dir (the assets folder of a checkout) instead
+// of the embedded ones, under their plain names and read afresh on every
+// request, so an edit to the CSS shows on the next reload without a
+// rebuild. It is for the development loop: call it once, before serving.
+// Files cannot escape dir, not even through symbolic links.
+func UseDir(dir string) error {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return fmt.Errorf("assets: open %s: %w", dir, err)
+	}
+	disk = root.FS()
+	return nil
+}
+
+// UseEmbedded goes back to the files built into the binary.
+func UseEmbedded() { disk = nil }
+
+// FromDisk reports whether UseDir is in effect.
+func FromDisk() bool { return disk != nil }
+
+// Files is the file system Lookup's names open in: the embedded files, or
+// the folder given to UseDir.
+func Files() fs.FS {
+	if disk != nil {
+		return disk
+	}
+	return FS
+}
 
 func init() {
 	err := fs.WalkDir(FS, ".", func(name string, d fs.DirEntry, err error) error {
@@ -62,24 +96,36 @@ func hashedName(name, hash string) string {
 // Path returns the URL path of the embedded file name (e.g. "css/app.css"),
 // with a content hash: "/assets/css/app.3f2a9c1b.css". For a name that is not
 // embedded it returns the unhashed "/assets/"+name, so a typo shows up as a
-// 404 in the browser rather than a crash while rendering.
+// 404 in the browser rather than a crash while rendering. After UseDir every
+// name is unhashed: the files on disk change without the binary knowing.
 func Path(name string) string {
 	name = strings.TrimPrefix(name, "/")
+	if disk != nil {
+		return Prefix + name
+	}
 	if hashed, ok := hashedByName[name]; ok {
 		return Prefix + hashed
 	}
 	return Prefix + name
 }
 
-// Lookup maps a hashed path back to the embedded file name to open in FS.
-// It accepts the full URL path as Path returns it ("/assets/css/app.3f2a9c1b.css")
-// or the part after the prefix ("css/app.3f2a9c1b.css"), as a router's
-// wildcard parameter gives it. ok is false for anything Path did not produce,
-// including unhashed and stale names.
+// Lookup maps a path as Path returns it back to the file name to open in
+// Files. It accepts the full URL path ("/assets/css/app.3f2a9c1b.css") or
+// the part after the prefix ("css/app.3f2a9c1b.css"), as a router's
+// wildcard parameter gives it. ok is false for anything Path did not
+// produce, including unhashed and stale names; after UseDir, for any name
+// that is not a file in the folder.
 func Lookup(hashedPath string) (name string, ok bool) {
 	p := strings.TrimPrefix(hashedPath, Prefix)
 	if p == hashedPath {
 		p = strings.TrimPrefix(p, "/")
+	}
+	if disk != nil {
+		if !fs.ValidPath(p) {
+			return "", false
+		}
+		fi, err := fs.Stat(disk, p)
+		return p, err == nil && fi.Mode().IsRegular()
 	}
 	name, ok = nameByHashed[p]
 	return name, ok

@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"io/fs"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -79,5 +81,62 @@ func TestLookupRejectsWhatPathDidNotMake(t *testing.T) {
 		if name, ok := Lookup(in); ok {
 			t.Errorf("Lookup(%q): expected not found, got %q", in, name)
 		}
+	}
+}
+
+func TestUseDirServesTheFolderUnhashed(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "css"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "css", "app.css"), []byte("a{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(filepath.Dir(dir), "outside.css"), []byte("secret"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(filepath.Dir(dir), "outside.css"), filepath.Join(dir, "css", "link.css")); err != nil {
+		t.Fatal(err)
+	}
+	if err := UseDir(dir); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(UseEmbedded)
+
+	if !FromDisk() {
+		t.Error("expected FromDisk after UseDir")
+	}
+	if got := Path("css/app.css"); got != "/assets/css/app.css" {
+		t.Errorf("expected the unhashed path after UseDir, got %q", got)
+	}
+	name, ok := Lookup(Path("css/app.css"))
+	if !ok || name != "css/app.css" {
+		t.Fatalf("expected Lookup to find css/app.css on disk, got (%q, %v)", name, ok)
+	}
+	b, err := fs.ReadFile(Files(), name)
+	if err != nil || string(b) != "a{}" {
+		t.Errorf("expected the disk file's content, got %q, %v", b, err)
+	}
+	// An edit shows at once: no hash, no cache inside the server.
+	if err := os.WriteFile(filepath.Join(dir, "css", "app.css"), []byte("b{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := fs.ReadFile(Files(), name); string(b) != "b{}" {
+		t.Errorf("expected the edited content, got %q", b)
+	}
+	for _, bad := range []string{"/assets/css/missing.css", "/assets/../outside.css", "/assets/css", "/assets/"} {
+		if name, ok := Lookup(bad); ok {
+			t.Errorf("Lookup(%q) after UseDir: expected not found, got %q", bad, name)
+		}
+	}
+	if name, ok := Lookup("/assets/css/link.css"); ok {
+		if _, err := fs.ReadFile(Files(), name); err == nil {
+			t.Error("expected a symbolic link out of the folder to be refused")
+		}
+	}
+
+	UseEmbedded()
+	if FromDisk() || Path("css/app.css") == "/assets/css/app.css" {
+		t.Errorf("expected hashed embedded paths after UseEmbedded, got %q", Path("css/app.css"))
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/sgidweb/sgidweb/assets"
 	"github.com/sgidweb/sgidweb/internal/config"
 	"github.com/sgidweb/sgidweb/internal/metrics"
 	"github.com/sgidweb/sgidweb/internal/mocksgid"
@@ -76,6 +77,12 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, erro
 	var previousKeys []*rsa.PrivateKey
 	if cfg.PreviousKey != nil {
 		previousKeys = append(previousKeys, cfg.PreviousKey)
+	}
+	if cfg.Dev {
+		if err := assets.UseDir(cfg.AssetsDir); err != nil {
+			return nil, fmt.Errorf("app: %w", err)
+		}
+		log.Info("development loop: serving assets from disk, uncached", "dir", cfg.AssetsDir)
 	}
 	client, err := sgid.New(sgid.Config{
 		Hostname:     cfg.SGIDHostname,

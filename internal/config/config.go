@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -28,6 +29,7 @@ const (
 	DefaultIdleTimeout  = 30 * time.Minute
 	DefaultLifetime     = 12 * time.Hour
 	DefaultClockLeeway  = 60 * time.Second
+	DefaultAssetsDir    = "assets"
 
 	// MockPath is where the embedded mock sgID is mounted in mock mode.
 	MockPath = "/mock-sgid"
@@ -66,6 +68,12 @@ type Config struct {
 	// the app makes a random one per process (hashes then differ across
 	// restarts).
 	AuditHashKey []byte
+
+	// Dev is the development loop (SGIDWEB_DEV=1, which `task dev` sets):
+	// assets are read from AssetsDir on every request and never cached, so
+	// an edit shows on the next reload.
+	Dev       bool
+	AssetsDir string // only used when Dev
 }
 
 // MinAuditHashKey is the shortest AUDIT_HASH_KEY accepted, in bytes.
@@ -206,6 +214,23 @@ func Load(getenv func(string) string) (Config, error) {
 			bad(name, fmt.Sprintf("%q is not host:port", addr), "use a loopback address such as 127.0.0.1:9090")
 		}
 	}
+	switch v := strings.ToLower(get("SGIDWEB_DEV", "")); v {
+	case "", "0", "false", "no", "off":
+	case "1", "true", "yes", "on":
+		cfg.Dev = true
+	default:
+		bad("SGIDWEB_DEV", fmt.Sprintf("%q is not on or off", v), "set SGIDWEB_DEV=1 for the development loop, or unset it")
+	}
+	cfg.AssetsDir = get("ASSETS_DIR", DefaultAssetsDir)
+	switch {
+	case !cfg.Dev && strings.TrimSpace(getenv("ASSETS_DIR")) != "":
+		bad("ASSETS_DIR", "is set but SGIDWEB_DEV is off, and outside development the assets built into the binary are served", "also set SGIDWEB_DEV=1, or unset ASSETS_DIR")
+	case cfg.Dev:
+		if fi, err := os.Stat(filepath.Join(cfg.AssetsDir, "css", "app.css")); err != nil || fi.IsDir() {
+			bad("ASSETS_DIR", fmt.Sprintf("%q holds no css/app.css", cfg.AssetsDir), "run from the module root (where assets/ is), or point ASSETS_DIR at the assets folder")
+		}
+	}
+
 	switch cfg.LogFormat {
 	case "":
 		cfg.LogFormat = "json"

@@ -6,6 +6,8 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -110,6 +112,10 @@ func TestErrorsNameTheVariable(t *testing.T) {
 		{"bad timeout", with(map[string]string{"SGID_TIMEOUT": "soon"}), "SGID_TIMEOUT", "not a positive duration"},
 		{"unknown store", with(map[string]string{"SESSION_STORE": "mongodb://x"}), "SESSION_STORE", "not a known session store"},
 		{"hostname without credentials", map[string]string{"SGID_HOSTNAME": "https://api-stg.id.gov.sg"}, "SGID_HOSTNAME", "no sgID credentials"},
+		{"dev not a switch", map[string]string{"SGIDWEB_DEV": "maybe"}, "SGIDWEB_DEV", "not on or off"},
+		{"assets dir without dev", map[string]string{"ASSETS_DIR": "assets"}, "ASSETS_DIR", "SGIDWEB_DEV is off"},
+		{"assets dir without the CSS", map[string]string{"SGIDWEB_DEV": "1", "ASSETS_DIR": t.TempDir()}, "ASSETS_DIR", "holds no css/app.css"},
+		{"dev run away from the module root", map[string]string{"SGIDWEB_DEV": "1"}, "ASSETS_DIR", "holds no css/app.css"},
 		{"redirect elsewhere", with(map[string]string{"SGID_REDIRECT_URI": "https://evil.example/auth/callback"}), "SGID_REDIRECT_URI", "does not point at this server"},
 	}
 	for _, tc := range cases {
@@ -147,4 +153,25 @@ func unwrapAll(err error) []error {
 		return j.Unwrap()
 	}
 	return []error{err}
+}
+
+func TestDevServesAssetsFromDisk(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "css"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "css", "app.css"), []byte("body{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Load(env(map[string]string{"SGIDWEB_DEV": "1", "ASSETS_DIR": dir}))
+	if err != nil {
+		t.Fatalf("expected a dev configuration to load, got %v", err)
+	}
+	if !cfg.Dev || cfg.AssetsDir != dir {
+		t.Errorf("expected Dev on with AssetsDir %q, got Dev=%v AssetsDir=%q", dir, cfg.Dev, cfg.AssetsDir)
+	}
+	cfg, err = Load(env(nil))
+	if err != nil || cfg.Dev {
+		t.Errorf("expected Dev off by default, got Dev=%v, err=%v", cfg.Dev, err)
+	}
 }

@@ -273,6 +273,10 @@ func PersonaByID(id string) (Persona, bool) {
 	return Persona{}, false
 }
 
+// Personas returns copies of every persona in picker order, for tools that
+// show their data without a login (the component gallery).
+func Personas() []Persona { return allPersonas() }
+
 // allPersonas returns copies of every persona in picker order.
 func allPersonas() []Persona {
 	out := make([]Persona, len(personas))

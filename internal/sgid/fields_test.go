@@ -1,6 +1,7 @@
 package sgid
 
 import (
+	"encoding/json"
 	"reflect"
 	"strings"
 	"testing"
@@ -161,5 +162,71 @@ func TestCatalogue(t *testing.T) {
 	all[0].Label = "changed"
 	if AllFields()[0].Label == "changed" {
 		t.Error("AllFields returned the catalogue itself")
+	}
+}
+
+// TestFormatEveryFieldInEveryForm runs each catalogued field through the
+// forms sgID may send it in: every date field in all three precisions and
+// unparsable, every mobile field bare, spaced and with its country code,
+// and every field as NA and empty.
+func TestFormatEveryFieldInEveryForm(t *testing.T) {
+	dates := []struct{ in, want string }{
+		{"2015-11-21", "21 November 2015"},
+		{"2015-11", "November 2015"},
+		{"2015", "2015"},
+		{"21/11/2015", "21/11/2015"}, // not a form sgID documents: shown as sent
+	}
+	mobiles := []struct{ in, want string }{
+		{"97399245", "+65 9739 9245"},
+		{"9739 9245", "+65 9739 9245"},
+		{"+6597399245", "+65 9739 9245"},
+		{"+65 9739 9245", "+65 9739 9245"},
+		{"6597399245", "+65 9739 9245"},
+		{"+44 7700 900123", "+44 7700 900123"}, // not Singapore: grouping left as sent
+	}
+	formats := map[string]int{}
+	for _, f := range AllFields() {
+		switch spec := catalogueByScope[f.Scope]; spec.format {
+		case formatDate:
+			formats["date"]++
+			for _, d := range dates {
+				if got := Format(f.Scope, d.in); got.Kind != KindText || got.Text != d.want || got.NotProvided {
+					t.Errorf("Format(%s, %q): expected text %q, got %+v", f.Scope, d.in, d.want, got)
+				}
+			}
+		case formatMobile, formatMobileCC:
+			formats["mobile"]++
+			for _, m := range mobiles {
+				if got := Format(f.Scope, m.in); got.Kind != KindText || got.Text != m.want {
+					t.Errorf("Format(%s, %q): expected %q, got %+v", f.Scope, m.in, m.want, got)
+				}
+			}
+		case formatTable:
+			formats["table"]++
+			row := map[string]string{}
+			for _, c := range spec.columns {
+				row[c] = "x"
+			}
+			b, _ := json.Marshal([]map[string]string{row})
+			got := Format(f.Scope, string(b))
+			if got.Kind != KindTable || len(got.Columns) != len(spec.columns) || len(got.Rows) != 1 {
+				t.Errorf("Format(%s, one full row): expected a table with %d columns and 1 row, got %+v", f.Scope, len(spec.columns), got)
+			}
+			for _, c := range got.Columns {
+				if strings.Contains(c, "_") {
+					t.Errorf("%s: expected column headings in words, got %q", f.Scope, c)
+				}
+			}
+		}
+		for _, missing := range []string{"NA", "", "  "} {
+			got := Format(f.Scope, missing)
+			if !got.NotProvided || got.Text != "" || got.Lines != nil || got.Rows != nil {
+				t.Errorf("Format(%s, %q): expected not provided and nothing else, got %+v", f.Scope, missing, got)
+			}
+		}
+	}
+	// sgid.md names five date fields, two mobile fields and four JSON ones.
+	if formats["date"] != 5 || formats["mobile"] != 2 || formats["table"] != 4 {
+		t.Errorf("expected 5 date, 2 mobile and 4 table fields in the catalogue, got %v", formats)
 	}
 }

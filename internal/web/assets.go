@@ -10,14 +10,20 @@ import (
 )
 
 // asset serves embedded files under their content-hashed names, so a browser
-// may keep them forever: a change gets a new name.
+// may keep them forever: a change gets a new name. In the development loop
+// (assets.UseDir) it serves the files on disk under their plain names and
+// forbids caching, so an edit shows on the next reload.
 func (s *Server) asset(c echo.Context) error {
 	name, ok := assets.Lookup(c.Request().URL.Path)
 	if !ok {
 		return echo.NewHTTPError(http.StatusNotFound)
 	}
-	c.Response().Header().Set("Cache-Control", "public, max-age=31536000, immutable")
-	http.ServeFileFS(c.Response(), c.Request(), assets.FS, path.Clean(name))
+	if assets.FromDisk() {
+		c.Response().Header().Set("Cache-Control", "no-store")
+	} else {
+		c.Response().Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	}
+	http.ServeFileFS(c.Response(), c.Request(), assets.Files(), path.Clean(name))
 	return nil
 }
 

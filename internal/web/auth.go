@@ -8,6 +8,13 @@ import (
 
 	"github.com/sgidweb/sgidweb/internal/htmx"
 	"github.com/sgidweb/sgidweb/internal/session"
+	"github.com/sgidweb/sgidweb/views/pages"
+)
+
+// The messages a login or logout leaves for the next page.
+const (
+	flashDenied    = "You chose not to share your data, so you are not logged in. Nothing was shared with this site."
+	flashLoggedOut = "You have logged out."
 )
 
 // login starts a login: a fresh state, nonce and PKCE verifier are kept in
@@ -74,7 +81,7 @@ func (s *Server) callback(c echo.Context) error {
 			s.metrics.LoginFailed("access_denied")
 			s.audit(c, auditLoginFailed, "", "access_denied")
 			s.sessions.SetDenied(ctx, true)
-			s.sessions.SetFlash(ctx, "info", "You chose not to share your data, so you are not logged in. Nothing was shared with this site.")
+			s.sessions.SetFlash(ctx, pages.FlashInfo, flashDenied)
 			if err := s.sessions.Save(c); err != nil {
 				return err
 			}
@@ -146,7 +153,7 @@ func (s *Server) logout(c echo.Context) error {
 		s.metrics.SessionDestroyed("logout")
 		s.audit(c, auditLogout, user.Subject, "")
 	}
-	s.sessions.SetFlash(ctx, "success", "You have logged out.")
+	s.sessions.SetFlash(ctx, pages.FlashSuccess, flashLoggedOut)
 	if err := s.sessions.Save(c); err != nil {
 		return err
 	}

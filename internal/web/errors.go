@@ -29,7 +29,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
-	pe := s.classify(err)
+	pe := classify(err)
 	log := s.logger(c)
 	switch {
 	case pe.status >= 500:
@@ -61,7 +61,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 }
 
 // classify maps any error to what the person sees.
-func (s *Server) classify(err error) *pageError {
+func classify(err error) *pageError {
 	var pe *pageError
 	var he *echo.HTTPError
 	switch {

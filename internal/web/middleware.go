@@ -147,6 +147,14 @@ func (s *Server) noStore(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// The two ways checkCSRF refuses a form.
+var (
+	errCSRFOrigin = &pageError{status: http.StatusForbidden, reason: "csrf_origin", title: "This form came from another site",
+		message: "For your safety we only accept forms sent from this site. Go back to the home page and try again."}
+	errCSRFToken = &pageError{status: http.StatusForbidden, reason: "csrf_token", title: "This form has expired",
+		message: "The page you used was too old or came from somewhere else. Go back to the home page and try again."}
+)
+
 // checkCSRF guards every unsafe request twice: the browser must say the
 // request comes from our own origin (Sec-Fetch-Site or Origin), and the form
 // or header must carry this session's CSRF token.
@@ -158,16 +166,14 @@ func (s *Server) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		if !s.sameOrigin(req) {
-			return &pageError{status: http.StatusForbidden, reason: "csrf_origin", title: "This form came from another site",
-				message: "For your safety we only accept forms sent from this site. Go back to the home page and try again."}
+			return errCSRFOrigin
 		}
 		token := req.Header.Get("X-CSRF-Token")
 		if token == "" {
 			token = c.FormValue("csrf_token")
 		}
 		if !s.sessions.CheckCSRF(req.Context(), token) {
-			return &pageError{status: http.StatusForbidden, reason: "csrf_token", title: "This form has expired",
-				message: "The page you used was too old or came from somewhere else. Go back to the home page and try again."}
+			return errCSRFToken
 		}
 		return next(c)
 	}

@@ -36,4 +36,7 @@ func (s *Server) routes() {
 	app.GET("/fragments/login-button", s.loginButtonFragment)
 	app.GET("/fragments/consent-status", s.consentStatusFragment)
 	app.GET("/fragments/profile", s.profileFragment)
+	if s.cfg.MockMode {
+		app.GET("/dev/gallery", s.gallery)
+	}
 }

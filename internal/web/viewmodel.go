@@ -28,17 +28,26 @@ func (s *Server) homeProps(c echo.Context) pages.HomeProps {
 		return props
 	}
 	props.LoginButton.Name = user.Name()
+	props.Consent, props.Profile = userRegions(user)
+	return props
+}
+
+// userRegions is what the consent status and the profile panel show for a
+// logged-in person: every field formatted, and which were shared.
+func userRegions(user session.User) (pages.ConsentStatusProps, pages.ProfileProps) {
+	consent := pages.ConsentStatusProps{LoggedIn: true}
+	profile := pages.ProfileProps{LoggedIn: true}
 	for _, scope := range profileScopes(user) {
 		d := sgid.Format(scope, user.Fields[scope])
 		item := pages.ConsentItem{Scope: scope, Label: d.Label, Purpose: d.Purpose}
 		if d.NotProvided {
-			props.Consent.NotProvided = append(props.Consent.NotProvided, item)
+			consent.NotProvided = append(consent.NotProvided, item)
 		} else {
-			props.Consent.Shared = append(props.Consent.Shared, item)
+			consent.Shared = append(consent.Shared, item)
 		}
-		props.Profile.Fields = append(props.Profile.Fields, fieldProps(d))
+		profile.Fields = append(profile.Fields, fieldProps(d))
 	}
-	return props
+	return consent, profile
 }
 
 // dataScopes drops openid, which asks for the login itself, not for data.

@@ -540,3 +540,41 @@ func TestIDsAreUnique(t *testing.T) {
 		}
 	}
 }
+
+func TestLoginButtonWorkingStateIsWhatHtmxLeaves(t *testing.T) {
+	ready := render(t, pages.LoginButton(pages.LoginButtonProps{CSRFToken: "c"}))
+	form := one(t, ready, testID("login-form"))
+	if form.HasClass("htmx-request") {
+		t.Errorf("expected the ready form without htmx-request, got class=%q", form.AttrOr("class", ""))
+	}
+	if _, disabled := one(t, form, testID("login-submit")).Attr("disabled"); disabled {
+		t.Error("expected the ready button enabled, it is disabled")
+	}
+
+	for name, props := range map[string]pages.LoginButtonProps{
+		"login":  {CSRFToken: "c", Working: true},
+		"logout": {CSRFToken: "c", LoggedIn: true, Working: true},
+	} {
+		doc := render(t, pages.LoginButton(props))
+		form := one(t, doc, testID(name+"-form"))
+		if !form.HasClass("htmx-request") || !form.HasClass("action-form") {
+			t.Errorf("%s working: expected class action-form htmx-request (what htmx sets, which shows the indicator), got %q", name, form.AttrOr("class", ""))
+		}
+		if _, disabled := one(t, form, testID(name+"-submit")).Attr("disabled"); !disabled {
+			t.Errorf("%s working: expected the button disabled, as hx-disabled-elt leaves it", name)
+		}
+		one(t, form, testID(name+"-indicator"))
+	}
+}
+
+func TestTableCellsCarryTheirColumnHeading(t *testing.T) {
+	doc := render(t, pages.ProfilePanel(pages.ProfileProps{LoggedIn: true, Fields: allKinds}))
+	cells := one(t, doc, testID("field-myinfo-children_birth_records")).Find("tbody tr").First().Find("td")
+	want := []string{"Birth certificate", "Name", "Date of birth", "Status"}
+	if cells.Length() != len(want) {
+		t.Fatalf("expected %d cells, found %d", len(want), cells.Length())
+	}
+	cells.Each(func(i int, td *goquery.Selection) {
+		attr(t, td, "data-label", want[i])
+	})
+}

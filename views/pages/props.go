@@ -58,6 +58,11 @@ type LoginButtonProps struct {
 	LoggedIn  bool
 	CSRFToken string
 	Name      string // the person's display name when logged in; may be empty
+	// Working renders the region as htmx leaves it while the login or
+	// logout request is in flight: the form carries .htmx-request (which
+	// shows the indicator) and the button is disabled. The server never
+	// sets it; the component gallery and tests do.
+	Working bool
 }
 
 // ConsentStatusProps feeds the consent region.
