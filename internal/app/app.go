@@ -40,9 +40,28 @@ type App struct {
 // SessionCookieName is the name of the session cookie this app sets.
 func (a *App) SessionCookieName() string { return a.cookie }
 
+// Option adjusts Build. Production passes none; tests use them to reach
+// what the environment cannot express.
+type Option func(*buildOptions)
+
+type buildOptions struct {
+	now func() time.Time
+}
+
+// WithClock makes sessions, login flows and the sgID client (ID token
+// times, the key set's refetch window) read the time from now, so a test can
+// age a login, a session or a cached key without waiting.
+func WithClock(now func() time.Time) Option {
+	return func(o *buildOptions) { o.now = now }
+}
+
 // Build opens the session store and builds the sgID client (and, in mock
 // mode, the embedded provider) once. Nothing here is done per request.
-func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error) {
+func Build(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Option) (*App, error) {
+	o := buildOptions{now: time.Now}
+	for _, opt := range opts {
+		opt(&o)
+	}
 	var httpClient *http.Client
 	var mock *mocksgid.Provider
 	if cfg.MockMode {
@@ -62,6 +81,7 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, erro
 		Timeout:      cfg.Timeout,
 		Leeway:       cfg.ClockLeeway,
 		HTTPClient:   httpClient,
+		Now:          o.now,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("app: sgID client: %w", err)
@@ -75,8 +95,9 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, erro
 		Secure:      cfg.Secure(),
 		IdleTimeout: cfg.SessionIdleTimeout,
 		Lifetime:    cfg.SessionLifetime,
+		Now:         o.now,
 	})
-	deps := web.Deps{Config: cfg, Logger: log, SGID: client, Sessions: sessions, Store: store}
+	deps := web.Deps{Config: cfg, Logger: log, SGID: client, Sessions: sessions, Store: store, Now: o.now}
 	if mock != nil {
 		deps.Mock = mock.Handler()
 	}

@@ -6,6 +6,7 @@ package web
 import (
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -24,6 +25,8 @@ type Deps struct {
 	// Mock is the embedded mock provider's handler, served under
 	// config.MockPath; nil unless in mock mode.
 	Mock http.Handler
+	// Now is the clock for login flows and logins; time.Now when nil.
+	Now func() time.Time
 }
 
 // Server holds the dependencies every handler uses.
@@ -36,6 +39,7 @@ type Server struct {
 	mock     http.Handler
 	echo     *echo.Echo
 	csp      string
+	now      func() time.Time
 }
 
 // New builds the server and its routes.
@@ -48,6 +52,10 @@ func New(d Deps) *Server {
 		store:    d.Store,
 		mock:     d.Mock,
 		echo:     echo.New(),
+		now:      d.Now,
+	}
+	if s.now == nil {
+		s.now = time.Now
 	}
 	s.csp = contentSecurityPolicy(d.Config)
 	s.echo.HideBanner = true
