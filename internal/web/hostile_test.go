@@ -429,3 +429,39 @@ func (c *countingServer) hits() int {
 }
 
 var _ = url.Values{}
+
+// TestHostileValuesRenderEscapedAndBounded logs in a person whose values
+// carry markup, quotes, right-to-left overrides and 100 kB: the page shows
+// them as text, isolated for direction, and cut to the display bound.
+func TestHostileValuesRenderEscapedAndBounded(t *testing.T) {
+	markup := `<script>alert("x")</script><img src=x onerror=alert(1)> O'Brien "Q"`
+	rtl := "\u202Egnp.exe\u202C محمد"
+	long := strings.Repeat("A", 100_000)
+	h := startHostileSite(t, map[string]string{"SGID_SCOPES": "openid myinfo.name myinfo.email myinfo.occupation"})
+	b := h.newBrowser()
+	if p := h.hostileLogin(b, map[string]string{"myinfo.name": markup, "myinfo.email": rtl, "myinfo.occupation": long}); p.status != http.StatusSeeOther {
+		t.Fatalf("login: want 303, got %d: %s", p.status, p.body)
+	}
+	home := b.get("/")
+	if home.doc.Find(`[data-testid="profile-panel"] script, [data-testid="profile-panel"] img`).Length() != 0 || strings.Contains(home.body, "<script>alert") {
+		t.Error("markup from sgID became elements on the page")
+	}
+	if got := home.doc.Find(`[data-testid="field-myinfo-name"] dd`).First().Text(); got != markup {
+		t.Errorf("name: want the raw text %q, got %q", markup, got)
+	}
+	email := home.doc.Find(`[data-testid="field-myinfo-email"] dd`).First()
+	if email.Text() != rtl || email.AttrOr("dir", "") != "auto" {
+		t.Errorf("right-to-left value: want it whole in a dir=auto element, got %q dir=%q", email.Text(), email.AttrOr("dir", ""))
+	}
+	occupation := home.doc.Find(`[data-testid="field-myinfo-occupation"]`)
+	if n := len([]rune(occupation.Find("dd").First().Text())); n > 1001 {
+		t.Errorf("100 kB value: want it cut to about 1000 characters, got %d", n)
+	}
+	if occupation.Find(`[data-testid="field-truncated"]`).Length() != 1 {
+		t.Error("100 kB value: want a note that it was shortened")
+	}
+	if len(home.body) > 50_000 {
+		t.Errorf("the page is %d bytes; the 100 kB value was not bounded", len(home.body))
+	}
+	assertCleanLogs(t, h.site, append(h.p.Issued(), hostile.ClientSecret, long[:100], "محمد", "O'Brien")...)
+}

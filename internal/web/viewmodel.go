@@ -91,5 +91,6 @@ func fieldProps(d sgid.Display) pages.Field {
 		Lines:       d.Lines,
 		Columns:     d.Columns,
 		Rows:        d.Rows,
+		Truncated:   d.Truncated,
 	}
 }
