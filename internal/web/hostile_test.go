@@ -347,15 +347,25 @@ func TestRandomKidsRefetchAtMostOnce(t *testing.T) {
 	}
 }
 
+// TestJWKSDownWithKeysCachedKeepsWorking lets the cached keys grow old
+// enough to be refreshed, then takes the JWKS down: the refresh fails and
+// logins go on with the cached keys.
 func TestJWKSDownWithKeysCachedKeepsWorking(t *testing.T) {
-	h := startHostileSite(t, nil)
+	clock := newTestClock()
+	h := startHostileSite(t, nil, app.WithClock(clock.Now))
+	h.p.Now = clock.Now
 	if p := h.hostileLogin(h.newBrowser(), nil); p.status != http.StatusSeeOther {
 		t.Fatalf("first login: want 303, got %d", p.status)
 	}
 	h.p.SetFaults(hostile.Faults{JWKS: func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "down", 503) }})
+	clock.Advance(2 * time.Hour)
+	before := h.p.JWKSFetches.Load()
 	b := h.newBrowser()
 	if p := h.hostileLogin(b, nil); p.status != http.StatusSeeOther || !loggedIn(b) {
 		t.Fatalf("login with the JWKS down and keys cached: want 303, got %d: %s", p.status, p.body)
+	}
+	if h.p.JWKSFetches.Load() == before {
+		t.Error("the old keys were not refreshed, so the outage was never met")
 	}
 }
 
