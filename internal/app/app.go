@@ -54,9 +54,28 @@ func (a *App) MetricsAddr() string {
 // SessionCookieName is the name of the session cookie this app sets.
 func (a *App) SessionCookieName() string { return a.cookie }
 
+// Option adjusts Build. Production passes none; tests use them to reach
+// what the environment cannot express.
+type Option func(*buildOptions)
+
+type buildOptions struct {
+	now func() time.Time
+}
+
+// WithClock makes sessions, login flows and the sgID client (ID token
+// times, the key set's refetch window) read the time from now, so a test can
+// age a login, a session or a cached key without waiting.
+func WithClock(now func() time.Time) Option {
+	return func(o *buildOptions) { o.now = now }
+}
+
 // Build opens the session store and builds the sgID client (and, in mock
 // mode, the embedded provider) once. Nothing here is done per request.
-func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error) {
+func Build(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Option) (*App, error) {
+	o := buildOptions{now: time.Now}
+	for _, opt := range opts {
+		opt(&o)
+	}
 	// Every line logged with a request's context carries its request_id.
 	log = slog.New(web.LogHandler(log.Handler()))
 	var httpClient *http.Client
@@ -96,6 +115,7 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, erro
 		Leeway:       cfg.ClockLeeway,
 		HTTPClient:   httpClient,
 		Observer:     observer,
+		Now:          o.now,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("app: sgID client: %w", err)
@@ -104,11 +124,12 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, erro
 	if err != nil {
 		return nil, fmt.Errorf("app: session store: %w", err)
 	}
-	opts := session.Options{
+	sessionOpts := session.Options{
 		Store:       store,
 		Secure:      cfg.Secure(),
 		IdleTimeout: cfg.SessionIdleTimeout,
 		Lifetime:    cfg.SessionLifetime,
+		Now:         o.now,
 		Logger:      log,
 	}
 	auditKey := cfg.AuditHashKey
@@ -122,11 +143,11 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, erro
 			log.Warn("AUDIT_HASH_KEY is not set: audit lines name people by a hash under a random key made for this process, so the same person gets a different hash after a restart or on another instance; set AUDIT_HASH_KEY to correlate them")
 		}
 	}
-	deps := web.Deps{Config: cfg, Logger: log, SGID: client, Store: store, AuditKey: auditKey}
+	deps := web.Deps{Config: cfg, Logger: log, SGID: client, Store: store, AuditKey: auditKey, Now: o.now}
 	a := &App{Config: cfg, Store: store, Mock: mock, log: log}
 	if m != nil {
 		deps.Metrics = m
-		opts.OnIdleExpiry = func() { m.SessionDestroyed("idle_timeout") }
+		sessionOpts.OnIdleExpiry = func() { m.SessionDestroyed("idle_timeout") }
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", m.Handler())
 		a.Metrics = mux
@@ -136,7 +157,7 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, erro
 			return nil, fmt.Errorf("app: metrics listener on %s: %w", cfg.MetricsAddr, err)
 		}
 	}
-	sessions := session.New(opts)
+	sessions := session.New(sessionOpts)
 	deps.Sessions = sessions
 	if mock != nil {
 		deps.Mock = mock.Handler()

@@ -15,6 +15,8 @@ type Flow struct {
 	Nonce    string    `json:"nonce"`
 	Verifier string    `json:"verifier"`
 	Started  time.Time `json:"started"`
+	// ReturnTo is the same-site path to land on after login; "" is home.
+	ReturnTo string `json:"return_to,omitempty"`
 }
 
 // Flow limits: several tabs may log in at once, but a flow is good for ten

@@ -127,7 +127,7 @@ func (m *Manager) Middleware() echo.MiddlewareFunc {
 				}
 			}
 			c.SetRequest(req.WithContext(ctx))
-			if err := m.expireIdle(ctx); err != nil {
+			if err := m.expire(ctx); err != nil {
 				return err
 			}
 			res.Before(func() {
@@ -182,16 +182,20 @@ func (w *headerOnlyWriter) Header() http.Header         { return w.h }
 func (w *headerOnlyWriter) Write(b []byte) (int, error) { return len(b), nil }
 func (w *headerOnlyWriter) WriteHeader(int)             {}
 
-// expireIdle ends a session that has not been used for the idle timeout and
-// records activity at most once a minute, so a page view costs no store
-// write in the common case.
-func (m *Manager) expireIdle(ctx context.Context) error {
-	if m.idleTimeout <= 0 || !m.scs.Exists(ctx, keySeenAt) {
+// expire ends a session that has not been used for the idle timeout or has
+// outlived its absolute deadline, and records activity at most once a
+// minute, so a page view costs no store write in the common case. The
+// deadline is checked here, not only by the store's own expiry, so that it
+// holds on every store and with the manager's clock.
+func (m *Manager) expire(ctx context.Context) error {
+	if !m.scs.Exists(ctx, keySeenAt) {
 		return nil
 	}
 	now := m.now()
 	seen := time.Unix(m.scs.GetInt64(ctx, keySeenAt), 0)
-	if now.Sub(seen) > m.idleTimeout {
+	idle := m.idleTimeout > 0 && now.Sub(seen) > m.idleTimeout
+	outlived := m.lifetime > 0 && now.After(m.scs.Deadline(ctx))
+	if idle || outlived {
 		loggedIn := m.scs.Exists(ctx, keyUser)
 		if err := m.scs.Destroy(ctx); err != nil {
 			return fmt.Errorf("%w: destroy idle: %v", ErrUnavailable, err)

@@ -156,10 +156,56 @@ type Display struct {
 	Lines   []string
 	Columns []string
 	Rows    [][]string
+	// Truncated is set when a value was longer than the display bounds and
+	// was cut; the view says so.
+	Truncated bool
 }
 
-// Format turns the decrypted value of scope into a Display.
+// Display bounds: no real sgID value comes near them, and a hostile one
+// (say, 100 kB of text) is cut rather than sent to every page view.
+const (
+	MaxDisplayRunes = 1000 // per string: a value, a line or a cell
+	MaxDisplayLines = 20
+	MaxDisplayRows  = 100
+)
+
+// Format turns the decrypted value of scope into a Display, cut to the
+// display bounds.
 func Format(scope, value string) Display {
+	d := format(scope, value)
+	d.bound()
+	return d
+}
+
+func (d *Display) bound() {
+	cut := func(s string) string {
+		if utf8.RuneCountInString(s) <= MaxDisplayRunes {
+			return s
+		}
+		d.Truncated = true
+		return string([]rune(s)[:MaxDisplayRunes]) + "…"
+	}
+	d.Text, d.Reveal = cut(d.Text), cut(d.Reveal)
+	if len(d.Lines) > MaxDisplayLines {
+		d.Lines, d.Truncated = d.Lines[:MaxDisplayLines], true
+	}
+	for i := range d.Lines {
+		d.Lines[i] = cut(d.Lines[i])
+	}
+	if len(d.Rows) > MaxDisplayRows {
+		d.Rows, d.Truncated = d.Rows[:MaxDisplayRows], true
+	}
+	for i := range d.Columns {
+		d.Columns[i] = cut(d.Columns[i])
+	}
+	for _, row := range d.Rows {
+		for j := range row {
+			row[j] = cut(row[j])
+		}
+	}
+}
+
+func format(scope, value string) Display {
 	spec, known := catalogueByScope[scope]
 	if !known {
 		spec = fieldSpec{FieldInfo: Describe(scope), format: formatText}

@@ -230,3 +230,22 @@ func TestFormatEveryFieldInEveryForm(t *testing.T) {
 		t.Errorf("expected 5 date, 2 mobile and 4 table fields in the catalogue, got %v", formats)
 	}
 }
+
+func TestFormatBoundsWhatItShows(t *testing.T) {
+	long := strings.Repeat("é", MaxDisplayRunes+5)
+	d := Format("myinfo.name", long)
+	if !d.Truncated || len([]rune(d.Text)) != MaxDisplayRunes+1 {
+		t.Errorf("long text: want %d runes and an ellipsis, marked truncated; got %d runes, truncated=%v", MaxDisplayRunes, len([]rune(d.Text)), d.Truncated)
+	}
+	lines := strings.Repeat("line\n", MaxDisplayLines+3)
+	if d := Format("myinfo.registered_address", lines); !d.Truncated || len(d.Lines) != MaxDisplayLines {
+		t.Errorf("many lines: want %d lines, truncated; got %d, %v", MaxDisplayLines, len(d.Lines), d.Truncated)
+	}
+	rows := "[" + strings.TrimSuffix(strings.Repeat(`{"vehicle_number":"SBA1234A"},`, MaxDisplayRows+1), ",") + "]"
+	if d := Format("myinfo.vehicles", rows); !d.Truncated || len(d.Rows) != MaxDisplayRows {
+		t.Errorf("many rows: want %d rows, truncated; got %d, %v", MaxDisplayRows, len(d.Rows), d.Truncated)
+	}
+	if d := Format("myinfo.name", "TAN AH KOW"); d.Truncated || d.Text != "TAN AH KOW" {
+		t.Errorf("a normal value must be shown whole: %+v", d)
+	}
+}

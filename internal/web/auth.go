@@ -2,7 +2,8 @@ package web
 
 import (
 	"net/http"
-	"time"
+	"net/url"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -18,14 +19,20 @@ const (
 )
 
 // login starts a login: a fresh state, nonce and PKCE verifier are kept in
-// the session and the browser goes to sgID's authorize page.
+// the session and the browser goes to sgID's authorize page. An optional
+// return_to form field names the page to land on afterwards; only a path
+// on this site is kept.
 func (s *Server) login(c echo.Context) error {
 	ctx := c.Request().Context()
 	req, err := s.sgid.NewAuthRequest()
 	if err != nil {
 		return err
 	}
-	s.sessions.AddFlow(ctx, session.Flow{State: req.State, Nonce: req.Nonce, Verifier: req.Verifier, Started: time.Now()})
+	returnTo, ok := safeReturnTo(c.FormValue("return_to"))
+	if !ok {
+		s.logger(c).Warn("request refused", "reason", "return_to_not_local")
+	}
+	s.sessions.AddFlow(ctx, session.Flow{State: req.State, Nonce: req.Nonce, Verifier: req.Verifier, Started: s.now(), ReturnTo: returnTo})
 	if err := s.sessions.Save(c); err != nil {
 		return err
 	}
@@ -112,7 +119,7 @@ func (s *Server) callback(c echo.Context) error {
 		Subject:  profile.Subject,
 		Fields:   profile.Fields,
 		Scopes:   s.sgid.Scopes(),
-		LoggedIn: time.Now(),
+		LoggedIn: s.now(),
 	}); err != nil {
 		return err
 	}
@@ -122,7 +129,38 @@ func (s *Server) callback(c echo.Context) error {
 	s.metrics.LoginCompleted()
 	s.metrics.SessionCreated()
 	s.audit(c, auditLoginSucceeded, profile.Subject, "")
-	return c.Redirect(http.StatusSeeOther, "/")
+	target := flow.ReturnTo
+	if target == "" {
+		target = "/"
+	}
+	return c.Redirect(http.StatusSeeOther, target)
+}
+
+// maxReturnTo bounds the return_to path kept in the session.
+const maxReturnTo = 512
+
+// safeReturnTo accepts only a path on this site. Browsers read "//host" and
+// "/\host" (and a backslash anywhere, or a tab or newline they strip) as
+// another site, so those are refused along with anything that has a scheme
+// or host. An empty value means the home page; ok is false only for a value
+// that was refused.
+func safeReturnTo(raw string) (path string, ok bool) {
+	if raw == "" {
+		return "", true
+	}
+	if len(raw) > maxReturnTo || raw[0] != '/' || strings.HasPrefix(raw, "//") {
+		return "", false
+	}
+	for _, r := range raw {
+		if r == '\\' || r < 0x20 || r == 0x7f {
+			return "", false
+		}
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
+		return "", false
+	}
+	return raw, true
 }
 
 func flowError(r session.FlowResult) *pageError {

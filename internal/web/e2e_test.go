@@ -49,10 +49,22 @@ type site struct {
 // adds or overrides variables.
 func startSite(t testing.TB, env map[string]string) *site {
 	t.Helper()
+	return startSiteOn(t, listen(t), env)
+}
+
+func listen(t testing.TB) net.Listener {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
+	return ln
+}
+
+// startSiteOn serves on ln, so a test can learn the address (say, to
+// register the callback with a test provider) before the site starts.
+func startSiteOn(t testing.TB, ln net.Listener, env map[string]string, opts ...app.Option) *site {
+	t.Helper()
 	base := "http://" + ln.Addr().String()
 	vars := map[string]string{"PUBLIC_URL": base, "ADDR": ln.Addr().String(), "SESSION_STORE": "memory"}
 	for k, v := range env {
@@ -65,7 +77,7 @@ func startSite(t testing.TB, env map[string]string) *site {
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.Build(ctx, cfg, log)
+	a, err := app.Build(ctx, cfg, log, opts...)
 	if err != nil {
 		t.Fatalf("build: %v", err)
 	}

@@ -245,7 +245,9 @@ func assertCleanLogs(t *testing.T, s *site, personal ...string) {
 			t.Errorf("the logs contain a secret or personal value %q", f)
 		}
 	}
-	for _, word := range []string{"code=", "access_token", "id_token", "eyJ"} {
+	// Reason codes such as id_token_invalid may name a token; a token's
+	// value or a form or JSON field carrying one may not appear.
+	for _, word := range []string{"code=", "access_token=", `access_token\":`, "id_token=", `id_token\":`, "eyJ", "Bearer "} {
 		if strings.Contains(logs, word) {
 			t.Errorf("the logs contain %q", word)
 		}

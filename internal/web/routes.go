@@ -31,6 +31,9 @@ func (s *Server) routes() {
 	app := e.Group("", s.sessions.Middleware(), s.checkCSRF, s.noStore)
 	app.GET("/", s.home)
 	app.POST("/auth/login", s.login)
+	// The one GET that changes state: OAuth 2.0 returns the person with a
+	// redirect, which browsers follow with GET. It acts only on a flow this
+	// browser started (state), spends it once, and renews the session token.
 	app.GET(callbackRoute, s.callback)
 	app.POST("/auth/logout", s.logout)
 	app.GET("/fragments/login-button", s.loginButtonFragment)

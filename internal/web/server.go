@@ -6,6 +6,7 @@ package web
 import (
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -28,6 +29,8 @@ type Deps struct {
 	Metrics Recorder
 	// AuditKey keys the subject hash in audit lines; it must not be empty.
 	AuditKey []byte
+	// Now is the clock for login flows and logins; time.Now when nil.
+	Now func() time.Time
 }
 
 // Server holds the dependencies every handler uses.
@@ -42,6 +45,7 @@ type Server struct {
 	auditKey []byte
 	echo     *echo.Echo
 	csp      string
+	now      func() time.Time
 }
 
 // New builds the server and its routes.
@@ -56,6 +60,10 @@ func New(d Deps) *Server {
 		metrics:  d.Metrics,
 		auditKey: d.AuditKey,
 		echo:     echo.New(),
+		now:      d.Now,
+	}
+	if s.now == nil {
+		s.now = time.Now
 	}
 	if s.metrics == nil {
 		s.metrics = noRecorder{}

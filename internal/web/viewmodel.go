@@ -100,5 +100,6 @@ func fieldProps(d sgid.Display) pages.Field {
 		Lines:       d.Lines,
 		Columns:     d.Columns,
 		Rows:        d.Rows,
+		Truncated:   d.Truncated,
 	}
 }

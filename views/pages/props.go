@@ -51,6 +51,7 @@ type Field struct {
 	Lines        []string // KindLines
 	Columns      []string // KindTable: column headings
 	Rows         [][]string
+	Truncated    bool // the value was longer than the site shows; a note says so
 }
 
 // LoginButtonProps feeds the login/logout region.
