@@ -38,8 +38,10 @@ type App struct {
 	// Metrics serves the Prometheus metrics; nil unless METRICS_ADDR is set.
 	Metrics   http.Handler
 	metricsLn net.Listener
-	log       *slog.Logger
-	cookie    string
+	// debugLn serves pprof; nil unless DEBUG_ADDR is set.
+	debugLn net.Listener
+	log     *slog.Logger
+	cookie  string
 }
 
 // MetricsAddr is the address the metrics listener is bound to ("" when
@@ -157,6 +159,13 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opt
 			return nil, fmt.Errorf("app: metrics listener on %s: %w", cfg.MetricsAddr, err)
 		}
 	}
+	if cfg.DebugAddr != "" {
+		if a.debugLn, err = net.Listen("tcp", cfg.DebugAddr); err != nil {
+			a.closeSideListeners()
+			store.Close()
+			return nil, fmt.Errorf("app: debug listener on %s: %w", cfg.DebugAddr, err)
+		}
+	}
 	sessions := session.New(sessionOpts)
 	deps.Sessions = sessions
 	if mock != nil {
@@ -212,9 +221,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	defer a.Store.Close()
 	ln, err := net.Listen("tcp", a.Config.Addr)
 	if err != nil {
-		if a.metricsLn != nil {
-			a.metricsLn.Close()
-		}
+		a.closeSideListeners()
 		return fmt.Errorf("app: listen on %s: %w", a.Config.Addr, err)
 	}
 	return a.Serve(ctx, ln)
@@ -247,6 +254,11 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		servers = append(servers, a.newServer(a.Metrics))
 		listeners = append(listeners, a.metricsLn)
 		a.log.Info("serving metrics", "addr", a.metricsLn.Addr().String())
+	}
+	if a.debugLn != nil {
+		servers = append(servers, a.newServer(debugHandler()))
+		listeners = append(listeners, a.debugLn)
+		a.log.Info("serving pprof", "addr", a.debugLn.Addr().String())
 	}
 	errc := make(chan error, len(servers))
 	for i := range servers {
@@ -282,6 +294,16 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		}
 	}
 	return failed
+}
+
+// closeSideListeners releases the metrics and debug listeners Build bound
+// when the server does not get to serve.
+func (a *App) closeSideListeners() {
+	for _, ln := range []net.Listener{a.metricsLn, a.debugLn} {
+		if ln != nil {
+			ln.Close()
+		}
+	}
 }
 
 func (a *App) newServer(h http.Handler) *http.Server {

@@ -210,8 +210,12 @@ func Load(getenv func(string) string) (Config, error) {
 		if addr == "" {
 			continue
 		}
-		if _, _, err := net.SplitHostPort(addr); err != nil {
+		host, _, err := net.SplitHostPort(addr)
+		if err != nil {
 			bad(name, fmt.Sprintf("%q is not host:port", addr), "use a loopback address such as 127.0.0.1:9090")
+		} else if name == "DEBUG_ADDR" && !isLoopback(host) {
+			// Profiles expose the program's internals: never beyond this machine.
+			bad(name, fmt.Sprintf("%q is not a loopback address", addr), "use 127.0.0.1:6060 and reach it through an SSH tunnel")
 		}
 	}
 	switch v := strings.ToLower(get("SGIDWEB_DEV", "")); v {

@@ -175,3 +175,12 @@ func TestDevServesAssetsFromDisk(t *testing.T) {
 		t.Errorf("expected Dev off by default, got Dev=%v, err=%v", cfg.Dev, err)
 	}
 }
+
+func TestDebugAddrMustBeLoopback(t *testing.T) {
+	if _, err := Load(env(map[string]string{"DEBUG_ADDR": "0.0.0.0:6060"})); err == nil || !strings.Contains(err.Error(), "DEBUG_ADDR") {
+		t.Fatalf("pprof on every interface: want an error naming DEBUG_ADDR, got %v", err)
+	}
+	if _, err := Load(env(map[string]string{"DEBUG_ADDR": "127.0.0.1:6060"})); err != nil {
+		t.Fatalf("pprof on loopback: want no error, got %v", err)
+	}
+}
