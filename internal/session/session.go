@@ -73,6 +73,7 @@ func New(opts Options) *Manager {
 	sm.Store = opts.Store
 	sm.Lifetime = opts.Lifetime
 	sm.HashTokenInStore = true // a leaked store dump does not hand out live cookies
+	sm.Codec = codec{}
 	sm.Cookie.Name = CookieName
 	if opts.Secure {
 		sm.Cookie.Name = "__Host-" + CookieName

@@ -157,3 +157,35 @@ func TestIdleExpiryIsReportedForLoggedInSessionsOnly(t *testing.T) {
 		t.Fatalf("a logged-in session timing out: want one report, got %d", expired)
 	}
 }
+
+func TestSQLiteStoreExpiresDeletesAndPersists(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sessions.db")
+	st, err := Open(context.Background(), "sqlite:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Commit("old", []byte("x"), time.Now().Add(-time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if _, found, _ := st.Find("old"); found {
+		t.Error("an expired session was found")
+	}
+	st.Commit("gone", []byte("x"), time.Now().Add(time.Hour))
+	if err := st.Delete("gone"); err != nil {
+		t.Fatal(err)
+	}
+	if _, found, _ := st.Find("gone"); found {
+		t.Error("a deleted session was found")
+	}
+	st.Commit("kept", []byte("data"), time.Now().Add(time.Hour))
+	st.Close()
+
+	st, err = Open(context.Background(), "sqlite:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if b, found, err := st.Find("kept"); err != nil || !found || string(b) != "data" {
+		t.Fatalf("after reopening: want the session kept, got %q %v %v", b, found, err)
+	}
+}

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/alexedwards/scs/sqlite3store"
 	"github.com/alexedwards/scs/v2"
 	"github.com/alexedwards/scs/v2/memstore"
 
@@ -75,13 +74,12 @@ func openSQLite(ctx context.Context, path string) (Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("session: restrict %s: %w", path, err)
 	}
-	st := sqlite3store.NewWithCleanupInterval(db, 5*time.Minute)
-	return &guarded{
-		Store: st,
-		kind:  "sqlite",
-		ping:  db.PingContext,
-		close: func() error { st.StopCleanup(); return db.Close() },
-	}, nil
+	st, err := newSQLiteStore(ctx, db)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("session: prepare sqlite %s: %w", path, err)
+	}
+	return &guarded{Store: st, kind: "sqlite", ping: db.PingContext, close: st.Close}, nil
 }
 
 // guarded marks every store failure with ErrUnavailable so the web layer can
