@@ -61,6 +61,7 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 			slog.String("method", c.Request().Method),
 			slog.String("route", c.Path()),
 			slog.Int("status", c.Response().Status),
+			slog.String("client_ip", c.RealIP()),
 			slog.Duration("duration", time.Since(start)),
 		)
 		return nil
