@@ -134,6 +134,19 @@ func waitFor(ready func() error, logFile string) error {
 	return fmt.Errorf("not ready: %v\n%s", err, out)
 }
 
+// runuser finds runuser(1) even when sbin is not on PATH.
+func runuser() string {
+	if p, err := exec.LookPath("runuser"); err == nil {
+		return p
+	}
+	for _, p := range []string{"/usr/sbin/runuser", "/sbin/runuser"} {
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	return "runuser"
+}
+
 // StartPostgres initialises a fresh PostgreSQL 15 cluster in a temporary
 // folder and starts it on a free loopback port with trust authentication.
 // As root it runs the binaries as the postgres user, as they demand.
@@ -148,7 +161,7 @@ func StartPostgres(t testing.TB) *Service {
 	run := func(name string, args ...string) *exec.Cmd {
 		bin := filepath.Join(PostgresBin, name)
 		if os.Geteuid() == 0 {
-			return exec.Command("runuser", append([]string{"-u", "postgres", "--", bin}, args...)...)
+			return exec.Command(runuser(), append([]string{"-u", "postgres", "--", bin}, args...)...)
 		}
 		return exec.Command(bin, args...)
 	}
