@@ -32,6 +32,13 @@ func main() {
 func run(args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if len(args) > 0 && args[0] == "mock-sgid" {
+		cfg, err := app.ParseMockServerArgs(args[1:], os.Getenv, os.Stderr)
+		if err != nil {
+			return err
+		}
+		return app.RunMockServer(ctx, cfg, os.Stdout, slog.New(slog.NewTextHandler(os.Stderr, nil)))
+	}
 	if len(args) > 0 {
 		switch args[0] {
 		case "keygen":

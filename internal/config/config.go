@@ -60,6 +60,11 @@ type Config struct {
 	SessionIdleTimeout time.Duration
 	SessionLifetime    time.Duration
 
+	// TrustedProxies are the load balancers whose X-Forwarded-For is
+	// believed for the client address (logs only). Empty: the connection's
+	// address is the client's.
+	TrustedProxies []*net.IPNet
+
 	MetricsAddr string
 	DebugAddr   string // pprof listener, loopback only; empty: off
 	LogFormat   string // "json" or "text"; default json outside mock mode
@@ -206,6 +211,11 @@ func Load(getenv func(string) string) (Config, error) {
 	if err := checkStoreURL(cfg.SessionStore); err != nil {
 		bad("SESSION_STORE", err.Error(), "use memory, sqlite:PATH, redis://HOST:PORT/DB or postgres://USER@HOST:PORT/DB")
 	}
+	proxies, err := parseTrustedProxies(getenv("TRUSTED_PROXIES"))
+	if err != nil {
+		bad("TRUSTED_PROXIES", err.Error(), "list the load balancers' addresses, comma separated, as IPs or CIDRs such as 10.0.0.0/24")
+	}
+	cfg.TrustedProxies = proxies
 	for name, addr := range map[string]string{"METRICS_ADDR": cfg.MetricsAddr, "DEBUG_ADDR": cfg.DebugAddr} {
 		if addr == "" {
 			continue
@@ -292,6 +302,36 @@ func parseOrigin(raw string) (*url.URL, error) {
 		return nil, fmt.Errorf("%q has a path, query or user part; only the origin is allowed", raw)
 	}
 	return &url.URL{Scheme: u.Scheme, Host: u.Host}, nil
+}
+
+// parseTrustedProxies reads comma-separated IPs and CIDRs; a bare IP trusts
+// that one address.
+func parseTrustedProxies(raw string) ([]*net.IPNet, error) {
+	var nets []*net.IPNet
+	for _, item := range strings.Split(raw, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		if strings.Contains(item, "/") {
+			_, n, err := net.ParseCIDR(item)
+			if err != nil {
+				return nil, fmt.Errorf("%q is not an IP or CIDR", item)
+			}
+			nets = append(nets, n)
+			continue
+		}
+		ip := net.ParseIP(item)
+		if ip == nil {
+			return nil, fmt.Errorf("%q is not an IP or CIDR", item)
+		}
+		bits := 128
+		if ip4 := ip.To4(); ip4 != nil {
+			ip, bits = ip4, 32
+		}
+		nets = append(nets, &net.IPNet{IP: ip, Mask: net.CIDRMask(bits, bits)})
+	}
+	return nets, nil
 }
 
 func checkStoreURL(s string) error {

@@ -184,3 +184,23 @@ func TestDebugAddrMustBeLoopback(t *testing.T) {
 		t.Fatalf("pprof on loopback: want no error, got %v", err)
 	}
 }
+
+func TestTrustedProxies(t *testing.T) {
+	cfg, err := Load(func(k string) string {
+		return map[string]string{"TRUSTED_PROXIES": "10.0.0.0/24, 192.0.2.7,2001:db8::/32"}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, n := range cfg.TrustedProxies {
+		got = append(got, n.String())
+	}
+	if want := "10.0.0.0/24 192.0.2.7/32 2001:db8::/32"; strings.Join(got, " ") != want {
+		t.Fatalf("TRUSTED_PROXIES: want %s, got %v", want, got)
+	}
+	_, err = Load(func(k string) string { return map[string]string{"TRUSTED_PROXIES": "10.0.0.0/24,lb.internal"}[k] })
+	if err == nil || !strings.Contains(err.Error(), "TRUSTED_PROXIES") {
+		t.Fatalf("a host name is not an address: want an error naming TRUSTED_PROXIES, got %v", err)
+	}
+}

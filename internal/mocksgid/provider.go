@@ -49,6 +49,10 @@ type Config struct {
 	CodeTTL time.Duration
 	// Now is the clock; default time.Now. Tests move it to expire things.
 	Now func() time.Time
+	// SigningKey signs ID tokens; a fresh RSA-2048 key when nil. A mock
+	// shared by several servers keeps one across restarts so their cached
+	// JWKS stays valid.
+	SigningKey *rsa.PrivateKey
 	// Logger is optional. The provider never logs codes, tokens, secrets or
 	// personal data; it logs client ids, persona subs and error codes.
 	Logger *slog.Logger
@@ -138,7 +142,11 @@ func New(cfg Config) (*Provider, error) {
 	if p.log == nil {
 		p.log = slog.New(slog.DiscardHandler)
 	}
-	if err := p.RotateSigningKey(); err != nil {
+	if cfg.SigningKey != nil {
+		if err := p.useSigningKey(cfg.SigningKey); err != nil {
+			return nil, err
+		}
+	} else if err := p.RotateSigningKey(); err != nil {
 		return nil, err
 	}
 	p.handler = p.routes()
@@ -201,6 +209,15 @@ func (p *Provider) RotateSigningKey() error {
 	key, err := rsa.GenerateKey(rand.Reader, signingKeyBits)
 	if err != nil {
 		return fmt.Errorf("mocksgid: generate signing key: %w", err)
+	}
+	return p.useSigningKey(key)
+}
+
+// useSigningKey makes key the one ID tokens are signed with and the JWKS
+// publishes, with its thumbprint as kid.
+func (p *Provider) useSigningKey(key *rsa.PrivateKey) error {
+	if key.N.BitLen() < signingKeyBits {
+		return fmt.Errorf("mocksgid: signing key has %d bits, want at least %d", key.N.BitLen(), signingKeyBits)
 	}
 	jwk := jose.JSONWebKey{Key: &key.PublicKey}
 	thumb, err := jwk.Thumbprint(crypto.SHA256)

@@ -49,8 +49,22 @@ func julianDay(t time.Time) float64 {
 }
 
 func (s *sqliteStore) Find(token string) ([]byte, bool, error) {
+	return s.FindCtx(context.Background(), token)
+}
+
+func (s *sqliteStore) Commit(token string, b []byte, expiry time.Time) error {
+	return s.CommitCtx(context.Background(), token, b, expiry)
+}
+
+func (s *sqliteStore) Delete(token string) error {
+	return s.DeleteCtx(context.Background(), token)
+}
+
+// FindCtx, CommitCtx and DeleteCtx make this an scs.CtxStore, so a request's
+// deadline bounds its store calls.
+func (s *sqliteStore) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
 	var b []byte
-	err := s.find.QueryRow(token, julianDay(time.Now())).Scan(&b)
+	err := s.find.QueryRowContext(ctx, token, julianDay(time.Now())).Scan(&b)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, false, nil
 	}
@@ -60,13 +74,13 @@ func (s *sqliteStore) Find(token string) ([]byte, bool, error) {
 	return b, true, nil
 }
 
-func (s *sqliteStore) Commit(token string, b []byte, expiry time.Time) error {
-	_, err := s.commit.Exec(token, b, julianDay(expiry))
+func (s *sqliteStore) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
+	_, err := s.commit.ExecContext(ctx, token, b, julianDay(expiry))
 	return err
 }
 
-func (s *sqliteStore) Delete(token string) error {
-	_, err := s.delete.Exec(token)
+func (s *sqliteStore) DeleteCtx(ctx context.Context, token string) error {
+	_, err := s.delete.ExecContext(ctx, token)
 	return err
 }
 

@@ -5,13 +5,19 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
+	"github.com/alexedwards/scs/pgxstore"
+	"github.com/alexedwards/scs/redisstore"
 	"github.com/alexedwards/scs/v2"
 	"github.com/alexedwards/scs/v2/memstore"
+	"github.com/gomodule/redigo/redis"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	_ "modernc.org/sqlite" // pure-Go SQLite driver, registered as "sqlite"
 )
@@ -36,8 +42,182 @@ func Open(ctx context.Context, spec string) (Store, error) {
 		return &guarded{Store: st, kind: "memory", ping: func(context.Context) error { return nil }, close: func() error { st.StopCleanup(); return nil }}, nil
 	case strings.HasPrefix(spec, "sqlite:"):
 		return openSQLite(ctx, strings.TrimPrefix(spec, "sqlite:"))
+	case strings.HasPrefix(spec, "redis://"), strings.HasPrefix(spec, "rediss://"):
+		return openRedis(ctx, spec)
+	case strings.HasPrefix(spec, "postgres://"), strings.HasPrefix(spec, "postgresql://"):
+		return openPostgres(ctx, spec)
 	}
 	return nil, fmt.Errorf("session: unknown store %q", kindOf(spec))
+}
+
+// Bounds on shared stores. A store that hangs must not hang requests: each
+// operation gives up after storeTimeout and the page answers 503.
+const (
+	storeTimeout   = 5 * time.Second
+	connectTimeout = 5 * time.Second
+	startupTimeout = 10 * time.Second
+	// pingIdleAfter mirrors pgxpool's default: a pooled connection that has
+	// been idle this long is checked before use, so a store that restarted
+	// while nobody was looking costs nobody a failed request.
+	pingIdleAfter = time.Second
+)
+
+// redacted names a store URL in messages without its password.
+func redacted(spec string) string {
+	u, err := url.Parse(spec)
+	if err != nil {
+		return kindOf(spec) + "://(unparsable URL)"
+	}
+	return u.Redacted()
+}
+
+// unreachable is the start-up error for a shared store that does not answer:
+// it names the variable so the operator knows what to fix.
+func unreachable(spec string, err error) error {
+	return fmt.Errorf("session: SESSION_STORE=%s cannot be reached: %v (fix: start the store, or correct SESSION_STORE)", redacted(spec), err)
+}
+
+func openRedis(ctx context.Context, spec string) (Store, error) {
+	if _, err := url.Parse(spec); err != nil {
+		return nil, fmt.Errorf("session: SESSION_STORE=%s is not a valid URL", redacted(spec))
+	}
+	var generation atomic.Uint64
+	pool := &redis.Pool{
+		MaxIdle:     32,
+		IdleTimeout: 5 * time.Minute,
+		DialContext: func(ctx context.Context) (redis.Conn, error) {
+			c, err := redis.DialURLContext(ctx, spec,
+				redis.DialConnectTimeout(connectTimeout),
+				redis.DialReadTimeout(storeTimeout),
+				redis.DialWriteTimeout(storeTimeout))
+			if err != nil {
+				return nil, err
+			}
+			return &redisConn{Conn: c, generation: &generation, born: generation.Load()}, nil
+		},
+		TestOnBorrow: func(c redis.Conn, lastUsed time.Time) error {
+			if rc, ok := c.(*redisConn); ok && rc.born != rc.generation.Load() {
+				return errors.New("session: connection predates a redis failure")
+			}
+			if time.Since(lastUsed) < pingIdleAfter {
+				return nil
+			}
+			_, err := c.Do("PING")
+			return err
+		},
+	}
+	ping := func(ctx context.Context) error {
+		c, err := pool.GetContext(ctx)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		_, err = redis.DoContext(c, ctx, "PING")
+		return err
+	}
+	startCtx, cancel := context.WithTimeout(ctx, startupTimeout)
+	defer cancel()
+	if err := ping(startCtx); err != nil {
+		pool.Close()
+		return nil, unreachable(spec, err)
+	}
+	// Redis expires each session by its own TTL (PEXPIREAT), so there is no
+	// cleanup to run.
+	return &guarded{Store: redisstore.New(pool), kind: "redis", ping: ping, close: pool.Close}, nil
+}
+
+// redisConn drops every pooled connection after a connection failure: when
+// Redis restarts, all idle connections are dead, and without this each of
+// them would fail one request before the pool noticed.
+type redisConn struct {
+	redis.Conn
+	generation *atomic.Uint64
+	born       uint64
+}
+
+func (c *redisConn) Do(cmd string, args ...any) (any, error) {
+	reply, err := c.Conn.Do(cmd, args...)
+	c.observe(err)
+	return reply, err
+}
+
+// DoContext keeps the pool's context-bounded calls (the readiness ping)
+// working through the wrapper.
+func (c *redisConn) DoContext(ctx context.Context, cmd string, args ...any) (any, error) {
+	reply, err := redis.DoContext(c.Conn, ctx, cmd, args...)
+	c.observe(err)
+	return reply, err
+}
+
+func (c *redisConn) ReceiveContext(ctx context.Context) (any, error) {
+	reply, err := redis.ReceiveContext(c.Conn, ctx)
+	c.observe(err)
+	return reply, err
+}
+
+// observe counts a failure of the connection itself; an error reply from
+// Redis says nothing about the other connections.
+func (c *redisConn) observe(err error) {
+	var replyErr redis.Error
+	if err != nil && !errors.As(err, &replyErr) {
+		c.generation.Add(1)
+	}
+}
+
+func openPostgres(ctx context.Context, spec string) (Store, error) {
+	cfg, err := pgxpool.ParseConfig(spec)
+	if err != nil {
+		// pgx's parse errors may quote the URL; say only which one.
+		return nil, fmt.Errorf("session: SESSION_STORE=%s is not a valid PostgreSQL URL", redacted(spec))
+	}
+	if cfg.ConnConfig.ConnectTimeout == 0 {
+		cfg.ConnConfig.ConnectTimeout = connectTimeout
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, unreachable(spec, err)
+	}
+	startCtx, cancel := context.WithTimeout(ctx, startupTimeout)
+	defer cancel()
+	if err := createSessionsTable(startCtx, pool); err != nil {
+		pool.Close()
+		return nil, unreachable(spec, err)
+	}
+	// pgxstore deletes expired rows every five minutes in the background;
+	// its reads ignore expired rows in the meantime.
+	st := pgxstore.NewWithCleanupInterval(pool, 5*time.Minute)
+	return &guarded{
+		Store: st,
+		kind:  "postgres",
+		ping:  pool.Ping,
+		close: func() error { st.StopCleanup(); pool.Close(); return nil },
+		// pgxpool pings only connections idle for a second or more, so
+		// after a quick restart its idle connections would each fail one
+		// request; one failure drops them all instead.
+		failed: pool.Reset,
+	}, nil
+}
+
+// createSessionsTable creates pgxstore's documented table and expiry index
+// when missing. Instances starting together take an advisory lock first,
+// because concurrent CREATE ... IF NOT EXISTS can still collide.
+func createSessionsTable(ctx context.Context, pool *pgxpool.Pool) error {
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck // after Commit this is a no-op
+	const schema = `SELECT pg_advisory_xact_lock(hashtext('sgidweb.sessions'));
+	CREATE TABLE IF NOT EXISTS sessions (
+		token TEXT PRIMARY KEY,
+		data BYTEA NOT NULL,
+		expiry TIMESTAMPTZ NOT NULL
+	);
+	CREATE INDEX IF NOT EXISTS sessions_expiry_idx ON sessions (expiry);`
+	if _, err := tx.Exec(ctx, schema); err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
 }
 
 func kindOf(spec string) string {
@@ -83,39 +263,88 @@ func openSQLite(ctx context.Context, path string) (Store, error) {
 }
 
 // guarded marks every store failure with ErrUnavailable so the web layer can
-// tell an outage (503) from a bug (500).
+// tell an outage (503) from a bug (500), and bounds every call by
+// storeTimeout. It always offers scs the context-aware methods, passing the
+// request's context on to stores that take one (pgxstore only has those).
 type guarded struct {
 	scs.Store
 	kind  string
 	ping  func(context.Context) error
 	close func() error
+	// failed, when set, runs after a store call fails for any reason but
+	// the caller giving up.
+	failed func()
+}
+
+func (g *guarded) fail(op string, err error) error {
+	if g.failed != nil && !errors.Is(err, context.Canceled) {
+		g.failed()
+	}
+	return fmt.Errorf("%w: %s: %v", ErrUnavailable, op, err)
 }
 
 func (g *guarded) Find(token string) ([]byte, bool, error) {
-	b, ok, err := g.Store.Find(token)
+	return g.FindCtx(context.Background(), token)
+}
+
+func (g *guarded) Commit(token string, b []byte, expiry time.Time) error {
+	return g.CommitCtx(context.Background(), token, b, expiry)
+}
+
+func (g *guarded) Delete(token string) error {
+	return g.DeleteCtx(context.Background(), token)
+}
+
+func (g *guarded) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
+	ctx, cancel := context.WithTimeout(ctx, storeTimeout)
+	defer cancel()
+	var b []byte
+	var ok bool
+	var err error
+	if cs, isCtx := g.Store.(scs.CtxStore); isCtx {
+		b, ok, err = cs.FindCtx(ctx, token)
+	} else {
+		b, ok, err = g.Store.Find(token)
+	}
 	if err != nil {
-		return nil, false, fmt.Errorf("%w: find: %v", ErrUnavailable, err)
+		return nil, false, g.fail("find", err)
 	}
 	return b, ok, nil
 }
 
-func (g *guarded) Commit(token string, b []byte, expiry time.Time) error {
-	if err := g.Store.Commit(token, b, expiry); err != nil {
-		return fmt.Errorf("%w: commit: %v", ErrUnavailable, err)
+func (g *guarded) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
+	ctx, cancel := context.WithTimeout(ctx, storeTimeout)
+	defer cancel()
+	var err error
+	if cs, isCtx := g.Store.(scs.CtxStore); isCtx {
+		err = cs.CommitCtx(ctx, token, b, expiry)
+	} else {
+		err = g.Store.Commit(token, b, expiry)
+	}
+	if err != nil {
+		return g.fail("commit", err)
 	}
 	return nil
 }
 
-func (g *guarded) Delete(token string) error {
-	if err := g.Store.Delete(token); err != nil {
-		return fmt.Errorf("%w: delete: %v", ErrUnavailable, err)
+func (g *guarded) DeleteCtx(ctx context.Context, token string) error {
+	ctx, cancel := context.WithTimeout(ctx, storeTimeout)
+	defer cancel()
+	var err error
+	if cs, isCtx := g.Store.(scs.CtxStore); isCtx {
+		err = cs.DeleteCtx(ctx, token)
+	} else {
+		err = g.Store.Delete(token)
+	}
+	if err != nil {
+		return g.fail("delete", err)
 	}
 	return nil
 }
 
 func (g *guarded) Ping(ctx context.Context) error {
 	if err := g.ping(ctx); err != nil {
-		return fmt.Errorf("%w: ping: %v", ErrUnavailable, err)
+		return g.fail("ping", err)
 	}
 	return nil
 }

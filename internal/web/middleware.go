@@ -67,6 +67,7 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 			slog.String("method", c.Request().Method),
 			slog.String("route", route),
 			slog.Int("status", c.Response().Status),
+			slog.String("client_ip", c.RealIP()),
 			slog.Duration("duration", elapsed),
 		)
 		return nil

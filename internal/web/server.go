@@ -5,6 +5,7 @@ package web
 
 import (
 	"log/slog"
+	"net"
 	"net/http"
 	"time"
 
@@ -72,11 +73,27 @@ func New(d Deps) *Server {
 	s.echo.HideBanner = true
 	s.echo.HidePort = true
 	s.echo.HTTPErrorHandler = s.handleError
-	// The client address comes from the connection only; a proxy setting
-	// is needed before X-Forwarded-For is believed.
-	s.echo.IPExtractor = echo.ExtractIPDirect()
+	s.echo.IPExtractor = ipExtractor(d.Config.TrustedProxies)
 	s.routes()
 	return s
+}
+
+// ipExtractor decides where the client address (used in logs only) comes
+// from. Without trusted proxies it is the connection's peer. With them,
+// X-Forwarded-For is read from the right, skipping only the configured
+// proxies: Echo's defaults (loopback, link-local, private networks) are
+// turned off, because on a shared network they would let any neighbour
+// claim any address. Scheme and host never come from headers: redirect
+// URIs and cookie flags follow PUBLIC_URL alone.
+func ipExtractor(proxies []*net.IPNet) echo.IPExtractor {
+	if len(proxies) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, p := range proxies {
+		opts = append(opts, echo.TrustIPRange(p))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
 }
 
 // Handler returns the http.Handler to serve.
