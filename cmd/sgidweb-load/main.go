@@ -1,0 +1,56 @@
+// Command sgidweb-load measures sgidweb under load on loopback: complete
+// logins through a separate `sgidweb mock-sgid` process and logged-in page
+// views, at 1 and 8 concurrent clients, next to a bare Echo baseline served
+// in the same run so that ratios hold on a noisy machine. It prints a table.
+//
+// Run it with `go tool task bench:load`. Every loop is bounded in count and
+// in time.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+
+type options struct {
+	logins      int           // complete logins per concurrency level
+	pages       int           // logged-in page views per concurrency level
+	levels      []int         // concurrent clients
+	phaseLimit  time.Duration // a phase stops at this bound even if unfinished
+	stores      []string      // session stores to measure
+	keepWorkdir bool
+	profileDir  string // when set, CPU profiles of the server under login and page load are saved here
+}
+
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == "baseline-server" {
+		// The baseline runs as its own process so its CPU is measured the
+		// same way as the server's.
+		if err := serveBaseline(os.Args[2]); err != nil {
+			fmt.Fprintln(os.Stderr, "sgidweb-load baseline:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	opts := options{levels: []int{1, 8}}
+	flag.IntVar(&opts.logins, "logins", 400, "complete logins per concurrency level")
+	flag.IntVar(&opts.pages, "pages", 20000, "logged-in page views per concurrency level")
+	flag.DurationVar(&opts.phaseLimit, "phase-limit", 60*time.Second, "upper bound on each phase")
+	stores := flag.String("stores", "memory,sqlite", "session stores to measure, comma separated (memory, sqlite)")
+	flag.BoolVar(&opts.keepWorkdir, "keep", false, "keep the working folder (binaries, logs) for inspection")
+	flag.StringVar(&opts.profileDir, "profile", "", "save 10-second CPU profiles of each server under login and page load into this folder (read with go tool pprof)")
+	flag.Parse()
+	opts.stores = splitList(*stores)
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, opts, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "sgidweb-load:", err)
+		os.Exit(1)
+	}
+}
