@@ -58,7 +58,7 @@ func buildHTTPClient(base *http.Client, cfg Config) *http.Client {
 	}
 	rt := c.Transport
 	if rt == nil {
-		rt = http.DefaultTransport
+		rt = newTransport()
 	}
 	c.Transport = cappedTransport{base: rt}
 	if cfg.Observer != nil {
@@ -66,6 +66,16 @@ func buildHTTPClient(base *http.Client, cfg Config) *http.Client {
 	}
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return &c
+}
+
+// newTransport is the client's own connection pool. The default keeps two
+// idle connections per host, so concurrent logins kept dialling sgID anew
+// (seen in a load profile); sgID is the only host this client calls.
+func newTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = 64
+	t.MaxIdleConnsPerHost = 64
+	return t
 }
 
 // safeTransportError describes a failed outbound call without quoting a
