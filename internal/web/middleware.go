@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -58,11 +59,8 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 			c.Error(err)
 		}
 		elapsed := time.Since(start)
-		route := c.Path()
-		if route == "" {
-			route = "unmatched"
-		}
-		s.metrics.Request(route, c.Request().Method, c.Response().Status, elapsed)
+		route := routeLabel(c, err)
+		s.metrics.Request(route, methodLabel(c.Request().Method), c.Response().Status, elapsed)
 		s.logger(c).LogAttrs(c.Request().Context(), slog.LevelInfo, "request",
 			slog.String("method", c.Request().Method),
 			slog.String("route", route),
@@ -72,6 +70,26 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 		)
 		return nil
 	}
+}
+
+// routeLabel names the route for logs and metrics: its pattern, or
+// "unmatched" when the router found no handler (Echo's own 404 and 405),
+// so unknown addresses never become new metric series.
+func routeLabel(c echo.Context, err error) string {
+	if c.Path() == "" || errors.Is(err, echo.ErrNotFound) || errors.Is(err, echo.ErrMethodNotAllowed) {
+		return "unmatched"
+	}
+	return c.Path()
+}
+
+// methodLabel maps the client's method to a fixed set, so a client cannot
+// mint metric series by inventing methods.
+func methodLabel(method string) string {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPost:
+		return method
+	}
+	return "OTHER"
 }
 
 // recoverPanics turns a panic into a logged 500 page without a stack trace
