@@ -189,7 +189,17 @@ func (s *Server) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		token := req.Header.Get("X-CSRF-Token")
 		if token == "" {
-			token = c.FormValue("csrf_token")
+			// FormValue would swallow a body that is too long and report
+			// a missing token; a chunked body has no Content-Length for
+			// limitBody to refuse up front.
+			if err := req.ParseForm(); err != nil {
+				var tooLarge *http.MaxBytesError
+				if errors.As(err, &tooLarge) {
+					return echo.NewHTTPError(http.StatusRequestEntityTooLarge, "The request is too large.")
+				}
+				return echo.NewHTTPError(http.StatusBadRequest, "The form could not be read.")
+			}
+			token = req.PostForm.Get("csrf_token")
 		}
 		if !s.sessions.CheckCSRF(req.Context(), token) {
 			return errCSRFToken

@@ -181,3 +181,22 @@ func TestMetricsLabelsAreBounded(t *testing.T) {
 		}
 	}
 }
+
+func TestOversizedChunkedFormIsTooLarge(t *testing.T) {
+	s := startSite(t, nil)
+	b := s.newBrowser()
+	token := b.csrf("/auth/login")
+	// A reader of unknown length makes the client send the body chunked,
+	// so no Content-Length announces its size.
+	body := io.MultiReader(strings.NewReader("csrf_token="+token+"&pad="), strings.NewReader(strings.Repeat("a", 80<<10)))
+	req, _ := http.NewRequest(http.MethodPost, s.url+"/auth/login", body)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	p := b.do(req)
+	if p.status != http.StatusRequestEntityTooLarge {
+		t.Fatalf("chunked body over 64 KiB: want 413, got %d", p.status)
+	}
+	if p.doc.Find(`[data-testid="error-page"]`).Length() == 0 {
+		t.Error("413 without the error page")
+	}
+}
