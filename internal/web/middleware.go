@@ -210,7 +210,8 @@ func (s *Server) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 
 // sameOrigin applies the Fetch Metadata rule, with Origin as the fallback
 // for browsers that do not send Sec-Fetch-Site. Clients that send neither
-// (curl, old browsers) still need the session's CSRF token.
+// (curl, old browsers) pass here and still need the session's CSRF token,
+// which another site cannot read.
 func (s *Server) sameOrigin(r *http.Request) bool {
 	switch r.Header.Get("Sec-Fetch-Site") {
 	case "same-origin", "none":
@@ -220,5 +221,36 @@ func (s *Server) sameOrigin(r *http.Request) bool {
 		return false
 	}
 	origin := r.Header.Get("Origin")
-	return origin == "" || origin == s.cfg.PublicURL.String()
+	if origin == "" {
+		return true
+	}
+	got, ok := normalOrigin(origin)
+	want, _ := normalOrigin(s.cfg.PublicURL.String())
+	return ok && got == want
+}
+
+// normalOrigin is scheme://host[:port] in lower case without the scheme's
+// default port, so HTTPS://Example.org:443 and https://example.org compare
+// equal. ok is false for anything that is not an http(s) origin ("null").
+func normalOrigin(raw string) (string, bool) {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
+		return "", false
+	}
+	scheme := strings.ToLower(u.Scheme)
+	host := strings.ToLower(u.Hostname())
+	port := u.Port()
+	switch {
+	case scheme == "http" && port == "80", scheme == "https" && port == "443":
+		port = ""
+	case scheme != "http" && scheme != "https":
+		return "", false
+	}
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	if port != "" {
+		host += ":" + port
+	}
+	return scheme + "://" + host, true
 }

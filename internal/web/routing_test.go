@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -198,5 +199,35 @@ func TestOversizedChunkedFormIsTooLarge(t *testing.T) {
 	}
 	if p.doc.Find(`[data-testid="error-page"]`).Length() == 0 {
 		t.Error("413 without the error page")
+	}
+}
+
+func TestOriginIsComparedAsAnOrigin(t *testing.T) {
+	s := startSite(t, nil)
+	b := s.newBrowser()
+	upper := strings.ToUpper(s.url)
+	p := b.post("/auth/login", url.Values{"csrf_token": {b.csrf("/auth/login")}},
+		map[string]string{"Sec-Fetch-Site": "", "Origin": upper})
+	if p.status != http.StatusSeeOther {
+		t.Errorf("Origin %q (our own, in capitals): want 303, got %d", upper, p.status)
+	}
+	p = b.post("/auth/login", url.Values{"csrf_token": {b.csrf("/auth/login")}},
+		map[string]string{"Sec-Fetch-Site": "", "Origin": "http://127.0.0.2"})
+	if p.status != http.StatusForbidden {
+		t.Errorf("another Origin: want 403, got %d", p.status)
+	}
+}
+
+// A POST without Sec-Fetch-Site or Origin (curl, old browsers) is accepted
+// on the session's token alone, and refused without it.
+func TestHeaderlessPostNeedsTheToken(t *testing.T) {
+	s := startSite(t, nil)
+	b := s.newBrowser()
+	none := map[string]string{"Sec-Fetch-Site": "", "Origin": ""}
+	if p := b.post("/auth/login", url.Values{}, none); p.status != http.StatusForbidden {
+		t.Errorf("no headers, no token: want 403, got %d", p.status)
+	}
+	if p := b.post("/auth/login", url.Values{"csrf_token": {b.csrf("/auth/login")}}, none); p.status != http.StatusSeeOther {
+		t.Errorf("no headers, the token: want 303, got %d", p.status)
 	}
 }
