@@ -212,32 +212,32 @@ func TestHostileProviderIsRefused(t *testing.T) {
 		{"userinfo sub differs from the ID token's", hostile.Faults{Userinfo: sealedWith(hostile.SDKAlgs, func(u *hostile.Userinfo) { u.Sub = "someone-else" })}, 400, "subject_mismatch"},
 		{"userinfo key encrypted to another RSA key", hostile.Faults{Userinfo: func(_ *hostile.Provider, g *hostile.Grant, w http.ResponseWriter, _ *http.Request) {
 			hostile.WriteJSON(w, 200, hostile.Seal(hostile.SDKAlgs, &k.Other.PublicKey, g.Subject, g.Fields))
-		}}, 400, "decrypt_failed"},
+		}}, 502, "decrypt_failed"},
 		{"userinfo field tampered", hostile.Faults{Userinfo: sealedWith(hostile.SDKAlgs, func(u *hostile.Userinfo) {
 			parts := strings.Split(u.Data["myinfo.name"], ".")
 			ct, _ := base64.RawURLEncoding.DecodeString(parts[3])
 			ct[0] ^= 1
 			parts[3] = base64.RawURLEncoding.EncodeToString(ct)
 			u.Data["myinfo.name"] = strings.Join(parts, ".")
-		})}, 400, "decrypt_failed"},
+		})}, 502, "decrypt_failed"},
 		{"userinfo key with RSA1_5", hostile.Faults{Userinfo: func(_ *hostile.Provider, g *hostile.Grant, w http.ResponseWriter, _ *http.Request) {
 			a := hostile.SDKAlgs
 			a.KeyAlg = jose.RSA1_5
 			hostile.WriteJSON(w, 200, hostile.Seal(a, &k.Client.PublicKey, g.Subject, g.Fields))
-		}}, 400, "decrypt_failed"},
+		}}, 502, "decrypt_failed"},
 		{"userinfo field with PBES2 and a huge p2c", hostile.Faults{Userinfo: sealedWith(hostile.SDKAlgs, func(u *hostile.Userinfo) {
 			u.Data["myinfo.name"] = hostile.HandCrafted(map[string]any{"alg": "PBES2-HS512+A256KW", "enc": "A256GCM", "p2c": 2000000000, "p2s": "c2FsdHNhbHRzYWx0c2FsdA"})
-		})}, 400, "decrypt_failed"},
+		})}, 502, "decrypt_failed"},
 		{"userinfo key with PBES2 and a huge p2c", hostile.Faults{Userinfo: sealedWith(hostile.SDKAlgs, func(u *hostile.Userinfo) {
 			u.Key = hostile.HandCrafted(map[string]any{"alg": "PBES2-HS256+A128KW", "enc": "A128GCM", "p2c": 2000000000, "p2s": "c2FsdHNhbHRzYWx0c2FsdA"})
-		})}, 400, "decrypt_failed"},
+		})}, 502, "decrypt_failed"},
 		{"userinfo fields compressed with zip DEF", hostile.Faults{Userinfo: func(_ *hostile.Provider, g *hostile.Grant, w http.ResponseWriter, _ *http.Request) {
 			a := hostile.SDKAlgs
 			a.Zip = true
 			hostile.WriteJSON(w, 200, hostile.Seal(a, &k.Client.PublicKey, g.Subject, g.Fields))
-		}}, 400, "decrypt_failed"},
-		{"userinfo key missing while data is present", hostile.Faults{Userinfo: sealedWith(hostile.SDKAlgs, func(u *hostile.Userinfo) { u.Key = "" })}, 400, "decrypt_failed"},
-		{"userinfo 401", hostile.Faults{Userinfo: userinfoAnswer(401, map[string]string{"error": "invalid_token"})}, 400, "userinfo_rejected"},
+		}}, 502, "decrypt_failed"},
+		{"userinfo key missing while data is present", hostile.Faults{Userinfo: sealedWith(hostile.SDKAlgs, func(u *hostile.Userinfo) { u.Key = "" })}, 502, "decrypt_failed"},
+		{"userinfo 401", hostile.Faults{Userinfo: userinfoAnswer(401, map[string]string{"error": "invalid_token"})}, 502, "userinfo_rejected"},
 		{"userinfo 500", hostile.Faults{Userinfo: userinfoAnswer(500, map[string]string{"error": "server_error"})}, 502, "userinfo_upstream"},
 	}
 	for _, tc := range cases {
@@ -245,7 +245,18 @@ func TestHostileProviderIsRefused(t *testing.T) {
 			h := startHostileSite(t, nil)
 			h.p.SetFaults(tc.faults)
 			b := h.newBrowser()
-			h.assertRefused(t, b, h.hostileLogin(b, nil), tc.status, tc.reason)
+			p := h.hostileLogin(b, nil)
+			h.assertRefused(t, b, p, tc.status, tc.reason)
+			if tc.reason == "decrypt_failed" || tc.reason == "userinfo_rejected" {
+				// Not the person's fault: the page says so, and the log
+				// keeps the detail an operator needs to find the cause.
+				if !strings.Contains(p.text("error-page"), "could not read sgID's answer") {
+					t.Errorf("the page does not say sgID's answer could not be read: %q", p.text("error-page"))
+				}
+				if !strings.Contains(h.logs.String(), `"error":"sgid: `+tc.reason+`: `) {
+					t.Errorf("the log line does not carry the error detail:\n%s", h.logs.String())
+				}
+			}
 		})
 	}
 	if n := attacker.hits(); n != 0 {
