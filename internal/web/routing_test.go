@@ -231,3 +231,25 @@ func TestHeaderlessPostNeedsTheToken(t *testing.T) {
 		t.Errorf("no headers, the token: want 303, got %d", p.status)
 	}
 }
+
+func TestOnlyTheHomePageSpendsTheFlash(t *testing.T) {
+	s := startSite(t, nil)
+	b := s.newBrowser()
+	b.login(s.app.Mock.Personas()[0].ID, true)
+	if p := b.post("/auth/logout", url.Values{"csrf_token": {b.csrf("/auth/logout")}}, nil); p.status != http.StatusSeeOther {
+		t.Fatalf("logout: %d", p.status)
+	}
+	for _, path := range []string{"/fragments/login-button", "/fragments/consent-status", "/fragments/profile"} {
+		if p := b.get(path); p.status != http.StatusOK {
+			t.Fatalf("GET %s: %d", path, p.status)
+		}
+	}
+	req, _ := http.NewRequest(http.MethodHead, s.url+"/", nil)
+	b.do(req)
+	if p := b.get("/"); p.text("flash") == "" {
+		t.Fatal("the logout message was spent before the home page showed it")
+	}
+	if p := b.get("/"); p.text("flash") != "" {
+		t.Errorf("the home page showed the message twice: %q", p.text("flash"))
+	}
+}
