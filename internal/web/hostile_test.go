@@ -486,3 +486,26 @@ func TestHostileValuesRenderEscapedAndBounded(t *testing.T) {
 	}
 	assertCleanLogs(t, h.site, append(h.p.Issued(), hostile.ClientSecret, long[:100], "محمد", "O'Brien")...)
 }
+
+// TestSignedInNameIsBoundedAndIsolated: the greeting shows the name under
+// the same bound as the profile, isolated for direction.
+func TestSignedInNameIsBoundedAndIsolated(t *testing.T) {
+	long := "\u202E" + strings.Repeat("B", 100_000)
+	h := startHostileSite(t, map[string]string{"SGID_SCOPES": "openid myinfo.name"})
+	b := h.newBrowser()
+	if p := h.hostileLogin(b, map[string]string{"myinfo.name": long}); p.status != http.StatusSeeOther {
+		t.Fatalf("login: want 303, got %d: %s", p.status, p.body)
+	}
+	home := b.get("/")
+	name := home.doc.Find(`[data-testid="signed-in-as"] strong bdi`)
+	if name.Length() != 1 {
+		html, _ := home.doc.Find(`[data-testid="signed-in-as"] strong`).Html()
+		t.Fatalf("want the name inside <strong><bdi>, got %d bytes starting %.60q", len(html), html)
+	}
+	if n := len([]rune(name.Text())); n > 1001 {
+		t.Errorf("100 kB name: want it cut to about 1000 characters, got %d", n)
+	}
+	if len(home.body) > 50_000 {
+		t.Errorf("the page is %d bytes; the name was not bounded", len(home.body))
+	}
+}

@@ -25,7 +25,10 @@ func (s *Server) homeProps(c echo.Context) pages.HomeProps {
 		props.Consent.Requested = consentItems(dataScopes(s.sgid.Scopes()))
 		return props
 	}
-	props.LoginButton.Name = user.Name()
+	// The greeting shows the name under the profile's bounds.
+	if d := sgid.Format("myinfo.name", user.Name()); !d.NotProvided {
+		props.LoginButton.Name = d.Text
+	}
 	props.Consent, props.Profile = userRegions(user)
 	return props
 }
