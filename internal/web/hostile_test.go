@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -448,8 +447,6 @@ func (c *countingServer) hits() int {
 	defer c.mu.Unlock()
 	return c.n
 }
-
-var _ = url.Values{}
 
 // TestHostileValuesRenderEscapedAndBounded logs in a person whose values
 // carry markup, quotes, right-to-left overrides and 100 kB: the page shows
