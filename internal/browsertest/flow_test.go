@@ -82,8 +82,7 @@ func wantStatuses(t *testing.T, s *site, method, route string, want ...int) {
 }
 
 // TestLoginWithHTMX is the whole flow with JavaScript: htmx posts the
-// login and logout forms and follows HX-Redirect; the regions refresh in
-// place when the server asks.
+// login and logout forms and follows HX-Redirect.
 func TestLoginWithHTMX(t *testing.T) {
 	// Several kinds of field, so the profile (and the README's picture of
 	// it) shows text, lines and masked values.
@@ -114,26 +113,6 @@ func TestLoginWithHTMX(t *testing.T) {
 	tb.wantProfile()
 	tb.screenshot("profile", "readme-profile.png")
 	tb.checkAccessibility("home, logged in")
-
-	// The regions swap in place on the server's sgid:refresh trigger: each
-	// region's element is replaced, and the window is the same one.
-	tb.setMarker()
-	eval[bool](tb, "tag regions and trigger refresh", `(() => {
-		for (const id of ["login-button", "consent-status", "profile-panel"]) document.getElementById(id).__sgidwebOld = true;
-		document.body.dispatchEvent(new CustomEvent("sgid:refresh"));
-		return true;
-	})()`)
-	tb.do("regions swapped", void(chromedp.Poll[bool](`["login-button", "consent-status", "profile-panel"].every(id => {
-		const el = document.getElementById(id);
-		return el !== null && el.__sgidwebOld !== true;
-	})`, chromedp.WithPollingMutation())))
-	if !tb.markerSurvived() {
-		t.Error("refreshing the regions reloaded the whole page")
-	}
-	for _, region := range []string{"login-button", "consent-status", "profile"} {
-		wantStatuses(t, s, "GET", "/fragments/"+region, 200)
-	}
-	tb.wantProfile()
 
 	tb.setMarker()
 	tb.pressLogout()

@@ -193,15 +193,15 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if _, err := sgid.Issuer(cfg.SGIDHostname); err != nil {
 		bad("SGID_HOSTNAME", err.Error(), "use an origin such as https://api.id.gov.sg or https://api-stg.id.gov.sg")
-	} else if !cfg.MockMode && isRealSGIDHost(cfg.SGIDHostname) && cfg.PublicURL.Scheme != "https" && !isLoopback(cfg.PublicURL.Hostname()) {
+	} else if !cfg.MockMode && isRealSGIDHost(cfg.SGIDHostname) && cfg.PublicURL.Scheme != "https" && !IsLoopback(cfg.PublicURL.Hostname()) {
 		bad("PUBLIC_URL", fmt.Sprintf("is %s but sgID (%s) only redirects to https sites", cfg.PublicURL.Scheme, cfg.SGIDHostname), "serve the site over https and set PUBLIC_URL=https://...")
 	}
 
 	cfg.RedirectURI = get("SGID_REDIRECT_URI", strings.TrimSuffix(cfg.PublicURL.String(), "/")+"/auth/callback")
-	if u, err := url.Parse(cfg.RedirectURI); err != nil || !u.IsAbs() || u.Fragment != "" {
-		bad("SGID_REDIRECT_URI", fmt.Sprintf("%q is not an absolute URL", cfg.RedirectURI), "use {PUBLIC_URL}/auth/callback, exactly as registered with sgID")
-	} else if u.Scheme+"://"+u.Host != cfg.PublicURL.String() || u.Path != "/auth/callback" {
-		bad("SGID_REDIRECT_URI", fmt.Sprintf("%q does not point at this server's callback", cfg.RedirectURI), "use "+cfg.PublicURL.String()+"/auth/callback and register that exact URI with sgID")
+	if err := CheckRedirectURI(cfg.RedirectURI, cfg.PublicURL); errors.Is(err, ErrRedirectNotAbsolute) {
+		bad("SGID_REDIRECT_URI", err.Error(), "use {PUBLIC_URL}/auth/callback, exactly as registered with sgID")
+	} else if err != nil {
+		bad("SGID_REDIRECT_URI", err.Error(), "use "+cfg.PublicURL.String()+"/auth/callback and register that exact URI with sgID")
 	}
 
 	cfg.Scopes = strings.Fields(get("SGID_SCOPES", DefaultScopes))
@@ -223,7 +223,7 @@ func Load(getenv func(string) string) (Config, error) {
 		host, _, err := net.SplitHostPort(addr)
 		if err != nil {
 			bad(name, fmt.Sprintf("%q is not host:port", addr), "use a loopback address such as 127.0.0.1:9090")
-		} else if name == "DEBUG_ADDR" && !isLoopback(host) {
+		} else if name == "DEBUG_ADDR" && !IsLoopback(host) {
 			// Profiles expose the program's internals: never beyond this machine.
 			bad(name, fmt.Sprintf("%q is not a loopback address", addr), "use 127.0.0.1:6060 and reach it through an SSH tunnel")
 		}
@@ -370,7 +370,27 @@ func isRealSGIDHost(hostname string) bool {
 	return h == "id.gov.sg" || strings.HasSuffix(h, ".id.gov.sg")
 }
 
-func isLoopback(host string) bool {
+// ErrRedirectNotAbsolute is CheckRedirectURI's answer for a URI that is
+// not an absolute URL without a fragment.
+var ErrRedirectNotAbsolute = errors.New("not an absolute URL")
+
+// CheckRedirectURI reports whether redirectURI is this server's callback
+// under publicURL, which sgID needs registered exactly. Config and doctor
+// both use it, so they cannot disagree.
+func CheckRedirectURI(redirectURI string, publicURL *url.URL) error {
+	u, err := url.Parse(redirectURI)
+	if err != nil || !u.IsAbs() || u.Fragment != "" {
+		return fmt.Errorf("%q is %w", redirectURI, ErrRedirectNotAbsolute)
+	}
+	if publicURL == nil || u.Scheme+"://"+u.Host != publicURL.String() || u.Path != "/auth/callback" {
+		return fmt.Errorf("%q does not point at this server's callback under PUBLIC_URL (%v)", redirectURI, publicURL)
+	}
+	return nil
+}
+
+// IsLoopback reports whether host (a name or an IP, no port) is this
+// machine: localhost or a loopback address.
+func IsLoopback(host string) bool {
 	if host == "localhost" {
 		return true
 	}

@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -202,5 +203,25 @@ func TestTrustedProxies(t *testing.T) {
 	_, err = Load(func(k string) string { return map[string]string{"TRUSTED_PROXIES": "10.0.0.0/24,lb.internal"}[k] })
 	if err == nil || !strings.Contains(err.Error(), "TRUSTED_PROXIES") {
 		t.Fatalf("a host name is not an address: want an error naming TRUSTED_PROXIES, got %v", err)
+	}
+}
+
+func TestCheckRedirectURI(t *testing.T) {
+	public, _ := url.Parse("https://example.org")
+	if err := CheckRedirectURI("https://example.org/auth/callback", public); err != nil {
+		t.Errorf("the callback under PUBLIC_URL: %v", err)
+	}
+	for _, bad := range []string{"/auth/callback", "https://example.org/auth/callback#x", "https://other.example/auth/callback", "https://example.org/elsewhere", "http://example.org/auth/callback"} {
+		if CheckRedirectURI(bad, public) == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+	if !errors.Is(CheckRedirectURI("/auth/callback", public), ErrRedirectNotAbsolute) {
+		t.Error("a relative URI is not reported as not absolute")
+	}
+	for host, want := range map[string]bool{"localhost": true, "127.0.0.1": true, "::1": true, "example.org": false, "10.0.0.1": false} {
+		if IsLoopback(host) != want {
+			t.Errorf("IsLoopback(%q) = %v", host, !want)
+		}
 	}
 }

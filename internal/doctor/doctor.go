@@ -12,7 +12,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -313,23 +312,19 @@ func readPublicKey(file string) (*rsa.PublicKey, error) {
 
 func checkRedirectURI(cfg config.Config) Result {
 	r := Result{Check: "redirect URI"}
-	u, err := url.Parse(cfg.RedirectURI)
-	if err != nil || !u.IsAbs() {
-		r.Status, r.Detail, r.Fix = Fail, fmt.Sprintf("%q is not an absolute URL", cfg.RedirectURI), "unset SGID_REDIRECT_URI to use {PUBLIC_URL}/auth/callback"
+	err := config.CheckRedirectURI(cfg.RedirectURI, cfg.PublicURL)
+	if errors.Is(err, config.ErrRedirectNotAbsolute) {
+		r.Status, r.Detail, r.Fix = Fail, err.Error(), "unset SGID_REDIRECT_URI to use {PUBLIC_URL}/auth/callback"
 		return r
 	}
-	host := u.Hostname()
-	loopback := host == "localhost"
-	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
-		loopback = true
-	}
-	if u.Scheme != "https" && !(u.Scheme == "http" && loopback) {
+	u, _ := url.Parse(cfg.RedirectURI)
+	if u.Scheme != "https" && !(u.Scheme == "http" && config.IsLoopback(u.Hostname())) {
 		r.Status, r.Detail = Fail, fmt.Sprintf("%s is not https; sgID redirects only to https (or to a loopback address while trying things)", cfg.RedirectURI)
 		r.Fix = "serve the site over https and set PUBLIC_URL=https://..."
 		return r
 	}
-	if cfg.PublicURL == nil || u.Scheme+"://"+u.Host != cfg.PublicURL.String() {
-		r.Status, r.Detail = Fail, fmt.Sprintf("%s is not under PUBLIC_URL (%v), so the login cookie would not come back with it", cfg.RedirectURI, cfg.PublicURL)
+	if err != nil {
+		r.Status, r.Detail = Fail, err.Error()+", so the login cookie would not come back with it"
 		r.Fix = "unset SGID_REDIRECT_URI, or make PUBLIC_URL the origin browsers use"
 		return r
 	}

@@ -24,7 +24,7 @@ func (p *Provider) handleJWKS(w http.ResponseWriter, r *http.Request) {
 // slashes). sgID's SDKs do not read it, but generic OIDC tooling does.
 func (p *Provider) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 	scopes := []string{"openid"}
-	for _, f := range fieldCatalogue {
+	for _, f := range Fields() {
 		scopes = append(scopes, f.Scope)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{

@@ -5,6 +5,8 @@ import (
 	"encoding/base32"
 	"maps"
 	"strings"
+
+	"github.com/sgidweb/sgidweb/internal/sgid"
 )
 
 // Persona is a fictional person the mock can log in as. Every NRIC, passport
@@ -31,57 +33,26 @@ type Field struct {
 	Purpose string
 }
 
-// fieldCatalogue lists every scope named in the design notes on sgID (sgid.md),
-// in the order the consent screen shows them when a client asks for several.
-var fieldCatalogue = []Field{
-	{"myinfo.name", "Name", "Your full name as registered with the government"},
-	{"myinfo.nric_number", "NRIC or FIN", "Your identity card or foreign identification number"},
-	{"myinfo.date_of_birth", "Date of birth", "When you were born (sometimes only the year, or year and month)"},
-	{"myinfo.passport_number", "Passport number", "The number of your current passport"},
-	{"myinfo.passport_expiry_date", "Passport expiry date", "When your current passport expires"},
-	{"myinfo.mobile_number", "Mobile number", "Your registered Singapore mobile number"},
-	{"myinfo.email", "Email address", "Your registered email address"},
-	{"myinfo.registered_address", "Registered address", "Your address as registered with the government"},
-	{"myinfo.sex", "Sex", "Your sex as registered with the government"},
-	{"myinfo.race", "Race", "Your race as registered with the government"},
-	{"myinfo.nationality", "Nationality", "The country you are a citizen of"},
-	{"myinfo.residentialstatus", "Residential status", "Whether you are a citizen, permanent resident or neither"},
-	{"myinfo.housingtype", "Housing type", "The type of private housing at your registered address"},
-	{"myinfo.hdbtype", "HDB type", "The type of HDB flat at your registered address"},
-	{"myinfo.birth_country", "Country of birth", "The country you were born in"},
-	{"myinfo.vehicles", "Vehicles", "The vehicle numbers registered to you"},
-	{"myinfo.name_of_employer", "Employer", "The name of your employer"},
-	{"myinfo.workpass_status", "Work pass status", "Whether your work pass is live"},
-	{"myinfo.workpass_expiry_date", "Work pass expiry date", "When your work pass expires"},
-	{"myinfo.marital_status", "Marital status", "Whether you are single, married, divorced or widowed"},
-	{"myinfo.mobile_number_with_country_code", "Mobile number with country code", "Your mobile number in international format"},
-	{"myinfo.dialect", "Dialect", "Your dialect group as registered with the government"},
-	{"myinfo.occupation", "Occupation", "Your occupation"},
-	{"myinfo.country_of_marriage", "Country of marriage", "The country where your marriage was registered"},
-	{"myinfo.marriage_certificate_number", "Marriage certificate number", "The number of your marriage certificate"},
-	{"myinfo.marriage_date", "Marriage date", "When you were married"},
-	{"myinfo.divorce_date", "Divorce date", "When your divorce took effect"},
-	{"myinfo.children_birth_records", "Children's birth records", "Names, birth dates and birth certificate numbers of your children"},
-	{"myinfo.sponsored_children_records", "Sponsored children's records", "Names, birth dates and identity numbers of children you sponsor"},
-	{"pocdex.public_officer_details", "Public officer details", "Your work email, agency, department and job title in the public service"},
-}
-
-// Fields returns the data scopes this mock knows, with labels for people.
+// Fields returns the data scopes this mock knows, with labels for people:
+// the site's own catalogue (internal/sgid), so the consent screen and the
+// site describe every field in the same words.
 func Fields() []Field {
-	out := make([]Field, len(fieldCatalogue))
-	copy(out, fieldCatalogue)
+	all := sgid.AllFields()
+	out := make([]Field, len(all))
+	for i, f := range all {
+		out[i] = Field{Scope: f.Scope, Label: f.Label, Purpose: f.Purpose}
+	}
 	return out
 }
 
 // fieldFor describes a scope for the consent screen; scopes outside the
 // catalogue are still shown (by name) because sgID may add new ones.
 func fieldFor(scope string) Field {
-	for _, f := range fieldCatalogue {
-		if f.Scope == scope {
-			return f
-		}
+	if !sgid.KnownScope(scope) {
+		return Field{Scope: scope, Label: scope, Purpose: "A field this mock does not know; it will be sent as NA"}
 	}
-	return Field{Scope: scope, Label: scope, Purpose: "A field this mock does not know; it will be sent as NA"}
+	f := sgid.Describe(scope)
+	return Field{Scope: f.Scope, Label: f.Label, Purpose: f.Purpose}
 }
 
 // na marks a field the person has no data for, as sgID does.

@@ -9,6 +9,7 @@ import (
 	"unicode"
 
 	"github.com/sgidweb/sgidweb/internal/mocksgid"
+	"github.com/sgidweb/sgidweb/internal/sgid"
 )
 
 // sgidFields is the field list of the design notes (sgid.md), copied here
@@ -173,6 +174,21 @@ func TestFieldLabelsCoverEveryField(t *testing.T) {
 	for _, s := range sgidFields {
 		if f, ok := labels[s]; !ok || f.Label == "" || f.Purpose == "" {
 			t.Errorf("no label and purpose for %s", s)
+		}
+	}
+}
+
+// TestFieldsAreTheSitesCatalogue: the consent screen names every field in
+// the site's words, so the two never drift apart.
+func TestFieldsAreTheSitesCatalogue(t *testing.T) {
+	mock := mocksgid.Fields()
+	site := sgid.AllFields()
+	if len(mock) != len(site) {
+		t.Fatalf("the mock knows %d fields, the site %d", len(mock), len(site))
+	}
+	for i, f := range site {
+		if m := mock[i]; m.Scope != f.Scope || m.Label != f.Label || m.Purpose != f.Purpose {
+			t.Errorf("field %d: mock %+v, site %+v", i, m, f)
 		}
 	}
 }

@@ -3,7 +3,6 @@ package sgid
 import (
 	"encoding/json"
 	"regexp"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -164,9 +163,10 @@ type Display struct {
 // Display bounds: no real sgID value comes near them, and a hostile one
 // (say, 100 kB of text) is cut rather than sent to every page view.
 const (
-	MaxDisplayRunes = 1000 // per string: a value, a line or a cell
-	MaxDisplayLines = 20
-	MaxDisplayRows  = 100
+	MaxDisplayRunes   = 1000 // per string: a value, a line or a cell
+	MaxDisplayLines   = 20
+	MaxDisplayRows    = 100
+	MaxDisplayColumns = 20
 )
 
 // Format turns the decrypted value of scope into a Display, cut to the
@@ -194,6 +194,14 @@ func (d *Display) bound() {
 	}
 	if len(d.Rows) > MaxDisplayRows {
 		d.Rows, d.Truncated = d.Rows[:MaxDisplayRows], true
+	}
+	if len(d.Columns) > MaxDisplayColumns {
+		d.Columns, d.Truncated = d.Columns[:MaxDisplayColumns], true
+	}
+	for i, row := range d.Rows {
+		if len(row) > MaxDisplayColumns {
+			d.Rows[i], d.Truncated = row[:MaxDisplayColumns], true
+		}
 	}
 	for i := range d.Columns {
 		d.Columns[i] = cut(d.Columns[i])
@@ -232,7 +240,8 @@ func format(scope, value string) Display {
 		d.Text = maskNRIC(v)
 		d.Reveal = v
 	case formatTable:
-		cols, rows, ok := jsonTable(v, spec)
+		cols, rows, truncated, ok := jsonTable(v, spec)
+		d.Truncated = truncated
 		switch {
 		case !ok:
 			d.Text = value
@@ -301,12 +310,13 @@ func maskNRIC(v string) string {
 // jsonTable reads a JSON array of objects (or one object) into rows under
 // the documented columns followed by any unknown keys. ok is false when the
 // value is not JSON of that shape, so the caller shows it raw.
-func jsonTable(v string, spec fieldSpec) (cols []string, rows [][]string, ok bool) {
+// truncated is set when rows or columns beyond the display bounds were left out.
+func jsonTable(v string, spec fieldSpec) (cols []string, rows [][]string, truncated, ok bool) {
 	dec := json.NewDecoder(strings.NewReader(v))
 	dec.UseNumber()
 	var raw any
 	if dec.Decode(&raw) != nil || dec.More() {
-		return nil, nil, false
+		return nil, nil, false, false
 	}
 	var items []any
 	switch t := raw.(type) {
@@ -315,10 +325,10 @@ func jsonTable(v string, spec fieldSpec) (cols []string, rows [][]string, ok boo
 	case map[string]any:
 		items = []any{t}
 	default:
-		return nil, nil, false
+		return nil, nil, false, false
 	}
 	if len(items) == 0 {
-		return nil, nil, true
+		return nil, nil, false, true
 	}
 
 	objects := make([]map[string]any, 0, len(items))
@@ -330,26 +340,42 @@ func jsonTable(v string, spec fieldSpec) (cols []string, rows [][]string, ok boo
 			// A list of plain values: one column headed by the field.
 			objects = append(objects, map[string]any{"": t})
 		default:
-			return nil, nil, false
+			return nil, nil, false, false
 		}
 	}
 
-	keys := slices.Clone(spec.columns)
-	var extra []string
+	// Only the rows that will be shown are read, so a hostile value costs
+	// the same as one at the display bounds.
+	if len(objects) > MaxDisplayRows {
+		objects, truncated = objects[:MaxDisplayRows], true
+	}
+	present := make(map[string]bool)
 	for _, o := range objects {
 		for k := range o {
-			if !slices.Contains(keys, k) && !slices.Contains(extra, k) {
-				extra = append(extra, k)
-			}
+			present[k] = true
+		}
+	}
+	// Documented columns first, only those some row has (an unexpected
+	// shape must not render as a table of blanks), then the others sorted.
+	var keys []string
+	documented := make(map[string]bool, len(spec.columns))
+	for _, k := range spec.columns {
+		documented[k] = true
+		if present[k] {
+			keys = append(keys, k)
+		}
+	}
+	var extra []string
+	for k := range present {
+		if !documented[k] {
+			extra = append(extra, k)
 		}
 	}
 	sort.Strings(extra)
 	keys = append(keys, extra...)
-	// Drop documented columns no row has, so an unexpected shape does not
-	// render as a table of blanks.
-	keys = slices.DeleteFunc(keys, func(k string) bool {
-		return !slices.ContainsFunc(objects, func(o map[string]any) bool { _, has := o[k]; return has })
-	})
+	if len(keys) > MaxDisplayColumns {
+		keys, truncated = keys[:MaxDisplayColumns], true
+	}
 
 	for _, k := range keys {
 		cols = append(cols, columnHeading(k, spec.Label))
@@ -361,7 +387,7 @@ func jsonTable(v string, spec fieldSpec) (cols []string, rows [][]string, ok boo
 		}
 		rows = append(rows, row)
 	}
-	return cols, rows, true
+	return cols, rows, truncated, true
 }
 
 func columnHeading(key, fieldLabel string) string {

@@ -2,6 +2,7 @@ package sgid
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -247,5 +248,39 @@ func TestFormatBoundsWhatItShows(t *testing.T) {
 	}
 	if d := Format("myinfo.name", "TAN AH KOW"); d.Truncated || d.Text != "TAN AH KOW" {
 		t.Errorf("a normal value must be shown whole: %+v", d)
+	}
+}
+
+// TestFormatBoundsColumns: one object with 40,000 keys becomes a table of
+// MaxDisplayColumns columns, documented ones first, marked truncated.
+func TestFormatBoundsColumns(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`{"vehicle_number":"SBA1234A"`)
+	for i := range 40000 {
+		fmt.Fprintf(&b, `,"k%05d":"v"`, i)
+	}
+	b.WriteString("}")
+	d := Format("myinfo.vehicles", b.String())
+	if d.Kind != KindTable || !d.Truncated {
+		t.Fatalf("want a truncated table, got kind %q, truncated=%v", d.Kind, d.Truncated)
+	}
+	if len(d.Columns) != MaxDisplayColumns || len(d.Rows) != 1 || len(d.Rows[0]) != MaxDisplayColumns {
+		t.Fatalf("want %d columns and one row of as many cells, got %d columns, %d rows", MaxDisplayColumns, len(d.Columns), len(d.Rows))
+	}
+	if d.Rows[0][0] != "SBA1234A" || d.Rows[0][1] != "v" {
+		t.Errorf("want the documented column first, then the others in order: %q", d.Rows[0][:2])
+	}
+	// Many rows with distinct keys: only the rows shown are read.
+	b.Reset()
+	b.WriteString("[")
+	for i := range 5000 {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, `{"k%05d":"v"}`, i)
+	}
+	b.WriteString("]")
+	if d := Format("myinfo.vehicles", b.String()); !d.Truncated || len(d.Rows) != MaxDisplayRows || len(d.Columns) != MaxDisplayColumns {
+		t.Errorf("many rows of distinct keys: want %d rows, %d columns, truncated; got %d, %d, %v", MaxDisplayRows, MaxDisplayColumns, len(d.Rows), len(d.Columns), d.Truncated)
 	}
 }

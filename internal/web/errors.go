@@ -103,6 +103,13 @@ func loginError(reason sgid.Reason) *pageError {
 	case sgid.ReasonKeysUnavailable:
 		pe.status = http.StatusServiceUnavailable
 		pe.message = "We could not reach sgID to check your login. Please try again in a minute."
+	case sgid.ReasonDecryptFailed, sgid.ReasonUserinfoRejected:
+		// sgID answered, but with data sealed to a key that is not ours or
+		// a refusal of the access token it just issued: a registration or
+		// upstream fault the person cannot fix by trying again.
+		pe.status = http.StatusBadGateway
+		pe.message = "This site could not read sgID's answer, so nobody was logged in. " +
+			"The problem is on our side or sgID's, not yours; please try again later."
 	default:
 		if reason.Upstream() {
 			pe.status = http.StatusBadGateway

@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -212,32 +211,32 @@ func TestHostileProviderIsRefused(t *testing.T) {
 		{"userinfo sub differs from the ID token's", hostile.Faults{Userinfo: sealedWith(hostile.SDKAlgs, func(u *hostile.Userinfo) { u.Sub = "someone-else" })}, 400, "subject_mismatch"},
 		{"userinfo key encrypted to another RSA key", hostile.Faults{Userinfo: func(_ *hostile.Provider, g *hostile.Grant, w http.ResponseWriter, _ *http.Request) {
 			hostile.WriteJSON(w, 200, hostile.Seal(hostile.SDKAlgs, &k.Other.PublicKey, g.Subject, g.Fields))
-		}}, 400, "decrypt_failed"},
+		}}, 502, "decrypt_failed"},
 		{"userinfo field tampered", hostile.Faults{Userinfo: sealedWith(hostile.SDKAlgs, func(u *hostile.Userinfo) {
 			parts := strings.Split(u.Data["myinfo.name"], ".")
 			ct, _ := base64.RawURLEncoding.DecodeString(parts[3])
 			ct[0] ^= 1
 			parts[3] = base64.RawURLEncoding.EncodeToString(ct)
 			u.Data["myinfo.name"] = strings.Join(parts, ".")
-		})}, 400, "decrypt_failed"},
+		})}, 502, "decrypt_failed"},
 		{"userinfo key with RSA1_5", hostile.Faults{Userinfo: func(_ *hostile.Provider, g *hostile.Grant, w http.ResponseWriter, _ *http.Request) {
 			a := hostile.SDKAlgs
 			a.KeyAlg = jose.RSA1_5
 			hostile.WriteJSON(w, 200, hostile.Seal(a, &k.Client.PublicKey, g.Subject, g.Fields))
-		}}, 400, "decrypt_failed"},
+		}}, 502, "decrypt_failed"},
 		{"userinfo field with PBES2 and a huge p2c", hostile.Faults{Userinfo: sealedWith(hostile.SDKAlgs, func(u *hostile.Userinfo) {
 			u.Data["myinfo.name"] = hostile.HandCrafted(map[string]any{"alg": "PBES2-HS512+A256KW", "enc": "A256GCM", "p2c": 2000000000, "p2s": "c2FsdHNhbHRzYWx0c2FsdA"})
-		})}, 400, "decrypt_failed"},
+		})}, 502, "decrypt_failed"},
 		{"userinfo key with PBES2 and a huge p2c", hostile.Faults{Userinfo: sealedWith(hostile.SDKAlgs, func(u *hostile.Userinfo) {
 			u.Key = hostile.HandCrafted(map[string]any{"alg": "PBES2-HS256+A128KW", "enc": "A128GCM", "p2c": 2000000000, "p2s": "c2FsdHNhbHRzYWx0c2FsdA"})
-		})}, 400, "decrypt_failed"},
+		})}, 502, "decrypt_failed"},
 		{"userinfo fields compressed with zip DEF", hostile.Faults{Userinfo: func(_ *hostile.Provider, g *hostile.Grant, w http.ResponseWriter, _ *http.Request) {
 			a := hostile.SDKAlgs
 			a.Zip = true
 			hostile.WriteJSON(w, 200, hostile.Seal(a, &k.Client.PublicKey, g.Subject, g.Fields))
-		}}, 400, "decrypt_failed"},
-		{"userinfo key missing while data is present", hostile.Faults{Userinfo: sealedWith(hostile.SDKAlgs, func(u *hostile.Userinfo) { u.Key = "" })}, 400, "decrypt_failed"},
-		{"userinfo 401", hostile.Faults{Userinfo: userinfoAnswer(401, map[string]string{"error": "invalid_token"})}, 400, "userinfo_rejected"},
+		}}, 502, "decrypt_failed"},
+		{"userinfo key missing while data is present", hostile.Faults{Userinfo: sealedWith(hostile.SDKAlgs, func(u *hostile.Userinfo) { u.Key = "" })}, 502, "decrypt_failed"},
+		{"userinfo 401", hostile.Faults{Userinfo: userinfoAnswer(401, map[string]string{"error": "invalid_token"})}, 502, "userinfo_rejected"},
 		{"userinfo 500", hostile.Faults{Userinfo: userinfoAnswer(500, map[string]string{"error": "server_error"})}, 502, "userinfo_upstream"},
 	}
 	for _, tc := range cases {
@@ -245,7 +244,18 @@ func TestHostileProviderIsRefused(t *testing.T) {
 			h := startHostileSite(t, nil)
 			h.p.SetFaults(tc.faults)
 			b := h.newBrowser()
-			h.assertRefused(t, b, h.hostileLogin(b, nil), tc.status, tc.reason)
+			p := h.hostileLogin(b, nil)
+			h.assertRefused(t, b, p, tc.status, tc.reason)
+			if tc.reason == "decrypt_failed" || tc.reason == "userinfo_rejected" {
+				// Not the person's fault: the page says so, and the log
+				// keeps the detail an operator needs to find the cause.
+				if !strings.Contains(p.text("error-page"), "could not read sgID's answer") {
+					t.Errorf("the page does not say sgID's answer could not be read: %q", p.text("error-page"))
+				}
+				if !strings.Contains(h.logs.String(), `"error":"sgid: `+tc.reason+`: `) {
+					t.Errorf("the log line does not carry the error detail:\n%s", h.logs.String())
+				}
+			}
 		})
 	}
 	if n := attacker.hits(); n != 0 {
@@ -438,8 +448,6 @@ func (c *countingServer) hits() int {
 	return c.n
 }
 
-var _ = url.Values{}
-
 // TestHostileValuesRenderEscapedAndBounded logs in a person whose values
 // carry markup, quotes, right-to-left overrides and 100 kB: the page shows
 // them as text, isolated for direction, and cut to the display bound.
@@ -474,4 +482,27 @@ func TestHostileValuesRenderEscapedAndBounded(t *testing.T) {
 		t.Errorf("the page is %d bytes; the 100 kB value was not bounded", len(home.body))
 	}
 	assertCleanLogs(t, h.site, append(h.p.Issued(), hostile.ClientSecret, long[:100], "محمد", "O'Brien")...)
+}
+
+// TestSignedInNameIsBoundedAndIsolated: the greeting shows the name under
+// the same bound as the profile, isolated for direction.
+func TestSignedInNameIsBoundedAndIsolated(t *testing.T) {
+	long := "\u202E" + strings.Repeat("B", 100_000)
+	h := startHostileSite(t, map[string]string{"SGID_SCOPES": "openid myinfo.name"})
+	b := h.newBrowser()
+	if p := h.hostileLogin(b, map[string]string{"myinfo.name": long}); p.status != http.StatusSeeOther {
+		t.Fatalf("login: want 303, got %d: %s", p.status, p.body)
+	}
+	home := b.get("/")
+	name := home.doc.Find(`[data-testid="signed-in-as"] strong bdi`)
+	if name.Length() != 1 {
+		html, _ := home.doc.Find(`[data-testid="signed-in-as"] strong`).Html()
+		t.Fatalf("want the name inside <strong><bdi>, got %d bytes starting %.60q", len(html), html)
+	}
+	if n := len([]rune(name.Text())); n > 1001 {
+		t.Errorf("100 kB name: want it cut to about 1000 characters, got %d", n)
+	}
+	if len(home.body) > 50_000 {
+		t.Errorf("the page is %d bytes; the name was not bounded", len(home.body))
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -58,11 +59,8 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 			c.Error(err)
 		}
 		elapsed := time.Since(start)
-		route := c.Path()
-		if route == "" {
-			route = "unmatched"
-		}
-		s.metrics.Request(route, c.Request().Method, c.Response().Status, elapsed)
+		route := routeLabel(c, err)
+		s.metrics.Request(route, methodLabel(c.Request().Method), c.Response().Status, elapsed)
 		s.logger(c).LogAttrs(c.Request().Context(), slog.LevelInfo, "request",
 			slog.String("method", c.Request().Method),
 			slog.String("route", route),
@@ -72,6 +70,26 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 		)
 		return nil
 	}
+}
+
+// routeLabel names the route for logs and metrics: its pattern, or
+// "unmatched" when the router found no handler (Echo's own 404 and 405),
+// so unknown addresses never become new metric series.
+func routeLabel(c echo.Context, err error) string {
+	if c.Path() == "" || errors.Is(err, echo.ErrNotFound) || errors.Is(err, echo.ErrMethodNotAllowed) {
+		return "unmatched"
+	}
+	return c.Path()
+}
+
+// methodLabel maps the client's method to a fixed set, so a client cannot
+// mint metric series by inventing methods.
+func methodLabel(method string) string {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPost:
+		return method
+	}
+	return "OTHER"
 }
 
 // recoverPanics turns a panic into a logged 500 page without a stack trace
@@ -171,7 +189,17 @@ func (s *Server) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		token := req.Header.Get("X-CSRF-Token")
 		if token == "" {
-			token = c.FormValue("csrf_token")
+			// FormValue would swallow a body that is too long and report
+			// a missing token; a chunked body has no Content-Length for
+			// limitBody to refuse up front.
+			if err := req.ParseForm(); err != nil {
+				var tooLarge *http.MaxBytesError
+				if errors.As(err, &tooLarge) {
+					return echo.NewHTTPError(http.StatusRequestEntityTooLarge, "The request is too large.")
+				}
+				return echo.NewHTTPError(http.StatusBadRequest, "The form could not be read.")
+			}
+			token = req.PostForm.Get("csrf_token")
 		}
 		if !s.sessions.CheckCSRF(req.Context(), token) {
 			return errCSRFToken
@@ -182,7 +210,8 @@ func (s *Server) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 
 // sameOrigin applies the Fetch Metadata rule, with Origin as the fallback
 // for browsers that do not send Sec-Fetch-Site. Clients that send neither
-// (curl, old browsers) still need the session's CSRF token.
+// (curl, old browsers) pass here and still need the session's CSRF token,
+// which another site cannot read.
 func (s *Server) sameOrigin(r *http.Request) bool {
 	switch r.Header.Get("Sec-Fetch-Site") {
 	case "same-origin", "none":
@@ -192,5 +221,36 @@ func (s *Server) sameOrigin(r *http.Request) bool {
 		return false
 	}
 	origin := r.Header.Get("Origin")
-	return origin == "" || origin == s.cfg.PublicURL.String()
+	if origin == "" {
+		return true
+	}
+	got, ok := normalOrigin(origin)
+	want, _ := normalOrigin(s.cfg.PublicURL.String())
+	return ok && got == want
+}
+
+// normalOrigin is scheme://host[:port] in lower case without the scheme's
+// default port, so HTTPS://Example.org:443 and https://example.org compare
+// equal. ok is false for anything that is not an http(s) origin ("null").
+func normalOrigin(raw string) (string, bool) {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
+		return "", false
+	}
+	scheme := strings.ToLower(u.Scheme)
+	host := strings.ToLower(u.Hostname())
+	port := u.Port()
+	switch {
+	case scheme == "http" && port == "80", scheme == "https" && port == "443":
+		port = ""
+	case scheme != "http" && scheme != "https":
+		return "", false
+	}
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	if port != "" {
+		host += ":" + port
+	}
+	return scheme + "://" + host, true
 }

@@ -13,14 +13,19 @@ import (
 const callbackRoute = "/auth/callback"
 
 // routes is the one table of every route the server answers.
+//
+// The session, CSRF and no-store middleware are attached route by route,
+// not through an Echo group: Group.Use registers a catch-all for the group,
+// which would load the session for every unknown address and answer PUT or
+// DELETE anywhere with a CSRF refusal instead of 404 or 405.
 func (s *Server) routes() {
 	e := s.echo
 	e.Use(s.requestID, s.securityHeaders, s.accessLog, s.recoverPanics, s.limitBody)
 
-	e.GET("/healthz", s.healthz)
-	e.GET("/readyz", s.readyz)
-	e.GET("/assets/*", s.asset)
-	e.GET("/favicon.ico", s.favicon)
+	get(e, "/healthz", s.healthz)
+	get(e, "/readyz", s.readyz)
+	get(e, "/assets/*", s.asset)
+	get(e, "/favicon.ico", s.favicon)
 
 	if s.mock != nil {
 		mock := echo.WrapHandler(http.StripPrefix(config.MockPath, s.mock))
@@ -28,18 +33,26 @@ func (s *Server) routes() {
 	}
 
 	// Everything a person sees runs with their session and CSRF checks.
-	app := e.Group("", s.sessions.Middleware(), s.checkCSRF, s.noStore)
-	app.GET("/", s.home)
-	app.POST("/auth/login", s.login)
+	personal := []echo.MiddlewareFunc{s.sessions.Middleware(), s.checkCSRF, s.noStore}
+	get(e, "/", s.home, personal...)
+	e.POST("/auth/login", s.login, personal...)
 	// The one GET that changes state: OAuth 2.0 returns the person with a
 	// redirect, which browsers follow with GET. It acts only on a flow this
 	// browser started (state), spends it once, and renews the session token.
-	app.GET(callbackRoute, s.callback)
-	app.POST("/auth/logout", s.logout)
-	app.GET("/fragments/login-button", s.loginButtonFragment)
-	app.GET("/fragments/consent-status", s.consentStatusFragment)
-	app.GET("/fragments/profile", s.profileFragment)
+	// It gets no HEAD route: a HEAD must not spend the flow.
+	e.GET(callbackRoute, s.callback, personal...)
+	e.POST("/auth/logout", s.logout, personal...)
+	get(e, "/fragments/login-button", s.loginButtonFragment, personal...)
+	get(e, "/fragments/consent-status", s.consentStatusFragment, personal...)
+	get(e, "/fragments/profile", s.profileFragment, personal...)
 	if s.cfg.MockMode {
-		app.GET("/dev/gallery", s.gallery)
+		get(e, "/dev/gallery", s.gallery, personal...)
 	}
+}
+
+// get registers a read-only route for GET and HEAD: Echo does not answer
+// HEAD for GET routes by itself, and net/http drops the body of a HEAD.
+func get(e *echo.Echo, path string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) {
+	e.GET(path, h, m...)
+	e.HEAD(path, h, m...)
 }

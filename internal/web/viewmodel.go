@@ -11,13 +11,11 @@ import (
 )
 
 // homeProps gathers everything the home page and its regions show for this
-// browser. It reads the session only; nothing here calls sgID.
+// browser. It reads the session only; nothing here calls sgID. The flash
+// message is left in place: only the full home page shows and spends it.
 func (s *Server) homeProps(c echo.Context) pages.HomeProps {
 	ctx := c.Request().Context()
 	props := pages.HomeProps{Page: s.page(c, "Home")}
-	if kind, msg, ok := s.sessions.PopFlash(ctx); ok {
-		props.Flash = &pages.Flash{Kind: kind, Message: msg}
-	}
 	csrf := s.sessions.CSRFToken(ctx)
 	user, loggedIn := s.sessions.CurrentUser(ctx)
 	props.LoginButton = pages.LoginButtonProps{LoggedIn: loggedIn, CSRFToken: csrf}
@@ -27,7 +25,10 @@ func (s *Server) homeProps(c echo.Context) pages.HomeProps {
 		props.Consent.Requested = consentItems(dataScopes(s.sgid.Scopes()))
 		return props
 	}
-	props.LoginButton.Name = user.Name()
+	// The greeting shows the name under the profile's bounds.
+	if d := sgid.Format("myinfo.name", user.Name()); !d.NotProvided {
+		props.LoginButton.Name = d.Text
+	}
 	props.Consent, props.Profile = userRegions(user)
 	return props
 }

@@ -1,0 +1,255 @@
+package web_test
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/sgidweb/sgidweb/internal/config"
+	"github.com/sgidweb/sgidweb/internal/session"
+	"github.com/sgidweb/sgidweb/internal/sgid"
+	"github.com/sgidweb/sgidweb/internal/web"
+)
+
+// countingStore counts every call that reaches the session store.
+type countingStore struct {
+	session.Store
+	calls atomic.Int64
+}
+
+func (s *countingStore) Find(token string) ([]byte, bool, error) {
+	s.calls.Add(1)
+	return s.Store.Find(token)
+}
+
+func (s *countingStore) Commit(token string, b []byte, expiry time.Time) error {
+	s.calls.Add(1)
+	return s.Store.Commit(token, b, expiry)
+}
+
+func (s *countingStore) Delete(token string) error {
+	s.calls.Add(1)
+	return s.Store.Delete(token)
+}
+
+// startCountingServer serves the real routes over a session store that
+// counts its calls. No sgID is reached: the routes tested here never call it.
+func startCountingServer(t *testing.T) (string, *countingStore) {
+	t.Helper()
+	cfg, err := config.Load(func(k string) string {
+		return map[string]string{"PUBLIC_URL": "http://127.0.0.1:8080", "SESSION_STORE": "memory"}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inner, err := session.Open(context.Background(), "memory")
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := &countingStore{Store: inner}
+	t.Cleanup(func() { store.Close() })
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, err := sgid.New(sgid.Config{Hostname: "https://api.id.gov.sg", ClientID: "client", ClientSecret: "secret",
+		PrivateKey: key, RedirectURL: cfg.RedirectURI, Scopes: cfg.Scopes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sessions := session.New(session.Options{Store: store, IdleTimeout: time.Hour, Lifetime: 2 * time.Hour})
+	srv := web.New(web.Deps{Config: cfg, Logger: slog.New(slog.DiscardHandler), SGID: client,
+		Sessions: sessions, Store: store, AuditKey: []byte("audit-key-for-tests")})
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(ts.Close)
+	return ts.URL, store
+}
+
+func send(t *testing.T, method, target string, cookies []*http.Cookie) (*http.Response, string) {
+	t.Helper()
+	req, _ := http.NewRequest(method, target, nil)
+	for _, c := range cookies {
+		req.AddCookie(c)
+	}
+	res, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, target, err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	return res, string(body)
+}
+
+func TestUnknownAddressesNeverTouchTheSessionStore(t *testing.T) {
+	base, store := startCountingServer(t)
+	// A browser with a session: every personal page loads it from the store.
+	res, _ := send(t, http.MethodGet, base+"/", nil)
+	if res.StatusCode != http.StatusOK || len(res.Cookies()) == 0 {
+		t.Fatalf("GET /: want 200 with a session cookie, got %d and %d cookies", res.StatusCode, len(res.Cookies()))
+	}
+	cookies := res.Cookies()
+	if send(t, http.MethodGet, base+"/", cookies); store.calls.Load() == 0 {
+		t.Fatal("the counting store saw no calls for GET /: the test cannot see the store")
+	}
+
+	before := store.calls.Load()
+	res, _ = send(t, http.MethodGet, base+"/nope", cookies)
+	if res.StatusCode != http.StatusNotFound {
+		t.Errorf("GET /nope: want 404, got %d", res.StatusCode)
+	}
+	if got := store.calls.Load() - before; got != 0 {
+		t.Errorf("GET /nope made %d session store calls, want none", got)
+	}
+	if res.Header.Get("Set-Cookie") != "" {
+		t.Error("GET /nope set a cookie")
+	}
+}
+
+func TestOtherMethodsAnswer404Or405NotACSRFRefusal(t *testing.T) {
+	base, store := startCountingServer(t)
+	for _, tc := range []struct{ method, path string }{
+		{http.MethodPut, "/anything"},
+		{http.MethodDelete, "/anything"},
+		{"BREW", "/anything"},
+		{http.MethodPut, "/"},
+		{http.MethodDelete, "/auth/login"},
+	} {
+		res, body := send(t, tc.method, base+tc.path, nil)
+		if res.StatusCode != http.StatusNotFound && res.StatusCode != http.StatusMethodNotAllowed {
+			t.Errorf("%s %s: want 404 or 405, got %d", tc.method, tc.path, res.StatusCode)
+		}
+		if strings.Contains(body, "expired") {
+			t.Errorf("%s %s: answered with the CSRF page", tc.method, tc.path)
+		}
+	}
+	if n := store.calls.Load(); n != 0 {
+		t.Errorf("refused methods made %d session store calls, want none", n)
+	}
+}
+
+func TestHeadAnswersForPages(t *testing.T) {
+	base, _ := startCountingServer(t)
+	for _, path := range []string{"/", "/healthz", "/fragments/profile"} {
+		res, body := send(t, http.MethodHead, base+path, nil)
+		if res.StatusCode != http.StatusOK {
+			t.Errorf("HEAD %s: want 200, got %d", path, res.StatusCode)
+		}
+		if body != "" {
+			t.Errorf("HEAD %s: want no body, got %d bytes", path, len(body))
+		}
+	}
+}
+
+func TestMetricsLabelsAreBounded(t *testing.T) {
+	s := startSite(t, map[string]string{"METRICS_ADDR": "127.0.0.1:0"})
+	for _, tc := range []struct{ method, path string }{
+		{"GET", "/nope"},
+		{"GET", "/no/such/page"},
+		{"PUT", "/anything"},
+		{"X-INVENTED-1", "/"},
+		{"X-INVENTED-2", "/"},
+	} {
+		send(t, tc.method, s.url+tc.path, nil)
+	}
+	res, err := http.Get("http://" + s.app.MetricsAddr() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	text := string(body)
+	for _, want := range []string{
+		`sgidweb_http_request_duration_seconds_count{method="GET",route="unmatched",status="404"} 2`,
+		`sgidweb_http_request_duration_seconds_count{method="OTHER",route="unmatched",status="404"} 1`,
+		`sgidweb_http_request_duration_seconds_count{method="OTHER",route="unmatched",status="405"} 2`,
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("metrics: want %q", want)
+		}
+	}
+	for _, bad := range []string{"X-INVENTED", `route="/*"`, "/nope"} {
+		if strings.Contains(text, bad) {
+			t.Errorf("metrics hold %q", bad)
+		}
+	}
+}
+
+func TestOversizedChunkedFormIsTooLarge(t *testing.T) {
+	s := startSite(t, nil)
+	b := s.newBrowser()
+	token := b.csrf("/auth/login")
+	// A reader of unknown length makes the client send the body chunked,
+	// so no Content-Length announces its size.
+	body := io.MultiReader(strings.NewReader("csrf_token="+token+"&pad="), strings.NewReader(strings.Repeat("a", 80<<10)))
+	req, _ := http.NewRequest(http.MethodPost, s.url+"/auth/login", body)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	p := b.do(req)
+	if p.status != http.StatusRequestEntityTooLarge {
+		t.Fatalf("chunked body over 64 KiB: want 413, got %d", p.status)
+	}
+	if p.doc.Find(`[data-testid="error-page"]`).Length() == 0 {
+		t.Error("413 without the error page")
+	}
+}
+
+func TestOriginIsComparedAsAnOrigin(t *testing.T) {
+	s := startSite(t, nil)
+	b := s.newBrowser()
+	upper := strings.ToUpper(s.url)
+	p := b.post("/auth/login", url.Values{"csrf_token": {b.csrf("/auth/login")}},
+		map[string]string{"Sec-Fetch-Site": "", "Origin": upper})
+	if p.status != http.StatusSeeOther {
+		t.Errorf("Origin %q (our own, in capitals): want 303, got %d", upper, p.status)
+	}
+	p = b.post("/auth/login", url.Values{"csrf_token": {b.csrf("/auth/login")}},
+		map[string]string{"Sec-Fetch-Site": "", "Origin": "http://127.0.0.2"})
+	if p.status != http.StatusForbidden {
+		t.Errorf("another Origin: want 403, got %d", p.status)
+	}
+}
+
+// A POST without Sec-Fetch-Site or Origin (curl, old browsers) is accepted
+// on the session's token alone, and refused without it.
+func TestHeaderlessPostNeedsTheToken(t *testing.T) {
+	s := startSite(t, nil)
+	b := s.newBrowser()
+	none := map[string]string{"Sec-Fetch-Site": "", "Origin": ""}
+	if p := b.post("/auth/login", url.Values{}, none); p.status != http.StatusForbidden {
+		t.Errorf("no headers, no token: want 403, got %d", p.status)
+	}
+	if p := b.post("/auth/login", url.Values{"csrf_token": {b.csrf("/auth/login")}}, none); p.status != http.StatusSeeOther {
+		t.Errorf("no headers, the token: want 303, got %d", p.status)
+	}
+}
+
+func TestOnlyTheHomePageSpendsTheFlash(t *testing.T) {
+	s := startSite(t, nil)
+	b := s.newBrowser()
+	b.login(s.app.Mock.Personas()[0].ID, true)
+	if p := b.post("/auth/logout", url.Values{"csrf_token": {b.csrf("/auth/logout")}}, nil); p.status != http.StatusSeeOther {
+		t.Fatalf("logout: %d", p.status)
+	}
+	for _, path := range []string{"/fragments/login-button", "/fragments/consent-status", "/fragments/profile"} {
+		if p := b.get(path); p.status != http.StatusOK {
+			t.Fatalf("GET %s: %d", path, p.status)
+		}
+	}
+	req, _ := http.NewRequest(http.MethodHead, s.url+"/", nil)
+	b.do(req)
+	if p := b.get("/"); p.text("flash") == "" {
+		t.Fatal("the logout message was spent before the home page showed it")
+	}
+	if p := b.get("/"); p.text("flash") != "" {
+		t.Errorf("the home page showed the message twice: %q", p.text("flash"))
+	}
+}
