@@ -153,11 +153,29 @@ func (s *keySet) cached() []jose.JSONWebKey {
 	return s.keys
 }
 
-// check is CheckKeys: it succeeds when at least one usable key is cached or
-// can be fetched now.
+// check is CheckKeys, the readiness test: it succeeds only when the JWKS
+// answered within the last keyRefetchWindow (fetching now if it is older),
+// so a probe never calls sgID more than once a window. It is stricter than
+// verification on purpose: an instance that cannot reach sgID's keys is not
+// ready, even though cached keys still verify logins already under way.
 func (s *keySet) check(ctx context.Context) error {
-	_, err := s.usableKeys(ctx)
-	return err
+	s.mu.Lock()
+	fresh := len(s.keys) > 0 && s.now().Sub(s.lastSuccess) <= keyRefetchWindow
+	s.mu.Unlock()
+	if fresh {
+		return nil
+	}
+	err := s.refresh(ctx)
+	if err == nil && len(s.cached()) == 0 {
+		err = errors.New("JWKS holds no usable key")
+	}
+	if err == nil {
+		return nil
+	}
+	if isTimeout(ctx, err) && ctx.Err() != nil {
+		return fail(ReasonTimeout, fmt.Errorf("waiting for JWKS: %w", err))
+	}
+	return fail(ReasonKeysUnavailable, err)
 }
 
 // refresh fetches the JWKS unless a fetch started within the refetch window,

@@ -190,8 +190,36 @@ func TestKeySetServesCacheWhileDown(t *testing.T) {
 	if n := s.hits.Load(); n != 2 {
 		t.Fatalf("JWKS fetched %d times, want 2 (warm-up + stale refresh)", n)
 	}
+	// Readiness is stricter than verification: keys that sgID no longer
+	// serves make the instance not ready.
+	if err := ks.check(context.Background()); ReasonOf(err) != ReasonKeysUnavailable {
+		t.Fatalf("check with a warm cache and JWKS down = %v, want %q", err, ReasonKeysUnavailable)
+	}
+	s.set(func(s *jwksServer) { s.down = false })
+	clock.Advance(keyRefetchWindow + time.Second)
 	if err := ks.check(context.Background()); err != nil {
-		t.Fatalf("check with a warm cache and JWKS down: %v", err)
+		t.Fatalf("check after the JWKS came back: %v", err)
+	}
+}
+
+func TestKeySetCheckCallsJWKSAtMostOncePerWindow(t *testing.T) {
+	k := testKeys(t)
+	s := newJWKSServer(t, jwksBody(t, jwkJSON(k.sign, "a")))
+	clock := newTestClock()
+	ks := newTestKeySet(s, clock)
+	for range 10 {
+		if err := ks.check(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(5 * time.Second)
+	}
+	if n := s.hits.Load(); n != 1 {
+		t.Fatalf("10 probes within %v fetched the JWKS %d times, want 1", keyRefetchWindow, n)
+	}
+	clock.Advance(keyRefetchWindow)
+	ks.check(context.Background())
+	if n := s.hits.Load(); n != 2 {
+		t.Fatalf("a probe after the window: want a second fetch, got %d fetches", n)
 	}
 }
 
