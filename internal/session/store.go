@@ -15,7 +15,6 @@ import (
 	"github.com/alexedwards/scs/pgxstore"
 	"github.com/alexedwards/scs/redisstore"
 	"github.com/alexedwards/scs/v2"
-	"github.com/alexedwards/scs/v2/memstore"
 	"github.com/gomodule/redigo/redis"
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -38,8 +37,8 @@ type Store interface {
 func Open(ctx context.Context, spec string) (Store, error) {
 	switch {
 	case spec == "memory":
-		st := memstore.New()
-		return &guarded{Store: st, kind: "memory", ping: func(context.Context) error { return nil }, close: func() error { st.StopCleanup(); return nil }}, nil
+		st := newMemStore(time.Minute)
+		return &guarded{Store: st, kind: "memory", ping: func(context.Context) error { return nil }, close: st.Close}, nil
 	case strings.HasPrefix(spec, "sqlite:"):
 		return openSQLite(ctx, strings.TrimPrefix(spec, "sqlite:"))
 	case strings.HasPrefix(spec, "redis://"), strings.HasPrefix(spec, "rediss://"):
