@@ -275,7 +275,8 @@ func (m *Manager) expire(ctx context.Context) error {
 		return nil
 	}
 	now := m.now()
-	idleEnd, lifetimeEnd := m.ends(ctx)
+	seen := time.Unix(m.scs.GetInt64(ctx, keySeenAt), 0)
+	idleEnd, lifetimeEnd := m.ends(ctx, seen)
 	cause := ""
 	if !idleEnd.IsZero() && now.After(idleEnd) {
 		cause = ExpiredIdle
@@ -293,18 +294,18 @@ func (m *Manager) expire(ctx context.Context) error {
 		}
 		return nil
 	}
-	if now.Sub(m.seenAt(ctx)) > time.Minute {
+	if now.Sub(seen) > time.Minute {
 		m.touch(ctx)
 	}
 	return nil
 }
 
 // ends is when this session ends if nothing more happens: idleEnd after
-// the last recorded activity, lifetimeEnd after the login (zero for an
-// anonymous session, which has no lifetime of its own).
-func (m *Manager) ends(ctx context.Context) (idleEnd, lifetimeEnd time.Time) {
+// the last recorded activity (seen), lifetimeEnd after the login (zero for
+// an anonymous session, which has no lifetime of its own).
+func (m *Manager) ends(ctx context.Context, seen time.Time) (idleEnd, lifetimeEnd time.Time) {
 	if m.idleTimeout > 0 {
-		idleEnd = m.seenAt(ctx).Add(m.idleTimeout)
+		idleEnd = seen.Add(m.idleTimeout)
 	}
 	if m.lifetime > 0 && m.scs.Exists(ctx, keyUser) {
 		// A login without a start time (none is written without one) counts
@@ -321,7 +322,7 @@ func (m *Manager) ends(ctx context.Context) (idleEnd, lifetimeEnd time.Time) {
 // it on only when seen_at is rewritten, at most once a minute, which is
 // why page views need no store write.
 func (m *Manager) storeDeadline(ctx context.Context) time.Time {
-	idleEnd, lifetimeEnd := m.ends(ctx)
+	idleEnd, lifetimeEnd := m.ends(ctx, m.seenAt(ctx))
 	switch {
 	case idleEnd.IsZero() && lifetimeEnd.IsZero():
 		return m.scs.Deadline(ctx)
