@@ -149,7 +149,7 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opt
 	a := &App{Config: cfg, Store: store, Mock: mock, log: log}
 	if m != nil {
 		deps.Metrics = m
-		sessionOpts.OnIdleExpiry = func() { m.SessionDestroyed("idle_timeout") }
+		sessionOpts.OnExpiry = m.SessionDestroyed
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", m.Handler())
 		a.Metrics = mux

@@ -59,7 +59,7 @@ func New() *Metrics {
 	m.sessionsCreated = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "sgidweb_sessions_created_total", Help: "Logged-in sessions begun."})
 	m.sessionsDestroyed = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "sgidweb_sessions_destroyed_total", Help: "Sessions ended on the server, by cause (logout, idle_timeout)."}, []string{"cause"})
+		Name: "sgidweb_sessions_destroyed_total", Help: "Sessions ended on the server, by cause (logout, idle_timeout, lifetime)."}, []string{"cause"})
 	m.httpRequests = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "sgidweb_http_request_duration_seconds",
 		Help:    "HTTP requests by route pattern, method and status.",

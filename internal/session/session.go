@@ -8,6 +8,7 @@ package session
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
@@ -44,13 +45,20 @@ type Options struct {
 	IdleTimeout time.Duration // a session unused this long is over
 	Lifetime    time.Duration // a login lasts at most this long, however active
 	Now         func() time.Time
-	// OnIdleExpiry, when set, is called when a logged-in session ends for
-	// want of use (for metrics).
-	OnIdleExpiry func()
+	// OnExpiry, when set, is called when a logged-in session ends on the
+	// server without a logout, with the cause: ExpiredIdle or
+	// ExpiredLifetime (for metrics).
+	OnExpiry func(cause string)
 	// Logger gets the one failure no handler sees: a commit failing as the
 	// response goes out. nil: discarded.
 	Logger *slog.Logger
 }
+
+// Causes passed to OnExpiry.
+const (
+	ExpiredIdle     = "idle_timeout" // unused for the idle timeout
+	ExpiredLifetime = "lifetime"     // logged in for longer than the lifetime
+)
 
 // Manager is the application's view of sessions.
 type Manager struct {
@@ -59,7 +67,7 @@ type Manager struct {
 	idleTimeout time.Duration
 	lifetime    time.Duration
 	now         func() time.Time
-	onIdle      func()
+	onExpiry    func(cause string)
 	log         *slog.Logger
 }
 
@@ -89,15 +97,15 @@ func New(opts Options) *Manager {
 	if now == nil {
 		now = time.Now
 	}
-	onIdle := opts.OnIdleExpiry
-	if onIdle == nil {
-		onIdle = func() {}
+	onExpiry := opts.OnExpiry
+	if onExpiry == nil {
+		onExpiry = func(string) {}
 	}
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Manager{scs: sm, store: opts.Store, idleTimeout: opts.IdleTimeout, lifetime: opts.Lifetime, now: now, onIdle: onIdle, log: log}
+	return &Manager{scs: sm, store: opts.Store, idleTimeout: opts.IdleTimeout, lifetime: opts.Lifetime, now: now, onExpiry: onExpiry, log: log}
 }
 
 // CookieName returns the name of the session cookie in use.
@@ -128,15 +136,22 @@ func (m *Manager) Middleware() echo.MiddlewareFunc {
 				}
 			}
 			c.SetRequest(req.WithContext(ctx))
+			// The token the record was found under ("" for a new session),
+			// so that Save can tell whether another request ended it.
+			c.Set(loadedTokenKey, m.scs.Token(ctx))
 			if err := m.expire(ctx); err != nil {
 				return err
 			}
 			res.Before(func() {
+				// Rendered pages and handlers that change state have saved
+				// already and answered for any failure; this commits what
+				// is left (a redirect, an unchanged page's seen_at). The
+				// headers are going out, so a failure can only be logged.
+				if m.SaveFailed(c) {
+					return
+				}
 				if err := m.Save(c); err != nil {
-					// Headers are not out yet: turn the answer into an
-					// outage rather than claim a state change that was lost.
 					m.log.ErrorContext(c.Request().Context(), "session commit failed", "error", err.Error())
-					res.Status = http.StatusServiceUnavailable
 				}
 			})
 			return next(c)
@@ -144,17 +159,60 @@ func (m *Manager) Middleware() echo.MiddlewareFunc {
 	}
 }
 
+// Keys in the Echo context.
+const (
+	loadedTokenKey = "session_loaded_token"
+	savedKey       = "session_saved"
+	saveFailedKey  = "session_save_failed"
+)
+
 // Save commits the session now and writes its cookie. Handlers that change
-// state call it before answering so that a store failure becomes a clear
-// error page; the response hook calls it for everything else. It is safe to
-// call more than once.
+// state call it before answering, and render calls it before writing a
+// page, so that a store failure becomes a clear error page; the response
+// hook calls it for everything else. It is safe to call more than once. A
+// failed save is never retried within the request: the retry could log
+// someone in while the page says it failed. Later calls return the first
+// error.
 func (m *Manager) Save(c echo.Context) error {
+	if _, loaded := c.Get(loadedTokenKey).(string); !loaded {
+		return nil // the session was never loaded (a store outage, or a route without sessions)
+	}
+	if err, failed := c.Get(saveFailedKey).(error); failed {
+		return err
+	}
 	if c.Get(savedKey) != nil {
 		return nil
 	}
+	if err := m.commit(c); err != nil {
+		c.Set(saveFailedKey, err)
+		return err
+	}
+	c.Set(savedKey, true)
+	return nil
+}
+
+// SaveFailed reports whether a save has failed in this request (the error
+// was returned then, so it need not be reported again).
+func (m *Manager) SaveFailed(c echo.Context) bool {
+	_, failed := c.Get(saveFailedKey).(error)
+	return failed
+}
+
+func (m *Manager) commit(c echo.Context) error {
 	ctx := c.Request().Context()
 	switch m.scs.Status(ctx) {
 	case scs.Modified:
+		ended, err := m.endedElsewhere(c)
+		if err != nil {
+			return err
+		}
+		if ended {
+			// Committing would write the old data (perhaps a login) back
+			// under a token that a logout has just destroyed.
+			m.log.InfoContext(ctx, "session ended by another request; this request's changes are dropped")
+			return nil
+		}
+		m.scs.SetDeadline(ctx, m.storeDeadline(ctx))
 		token, expiry, err := m.scs.Commit(ctx)
 		if err != nil {
 			return err
@@ -163,12 +221,36 @@ func (m *Manager) Save(c echo.Context) error {
 	case scs.Destroyed:
 		m.writeCookie(c, "", time.Time{})
 	}
-	c.Set(savedKey, true)
 	return nil
 }
 
-// savedKey marks in the Echo context that the session was committed.
-const savedKey = "session_saved"
+// endedElsewhere reports whether the record this request loaded has gone
+// from the store since (a logout or an expiry in a concurrent request).
+// scs's commit is an upsert, so without this check a request that was in
+// flight during a logout would bring the logged-out session back. A new
+// token (a new session, or a login's renewed one) has nothing to check.
+func (m *Manager) endedElsewhere(c echo.Context) (bool, error) {
+	loaded, _ := c.Get(loadedTokenKey).(string)
+	ctx := c.Request().Context()
+	if loaded == "" || m.scs.Token(ctx) != loaded {
+		return false, nil
+	}
+	// The store holds records under the token's hash (HashTokenInStore),
+	// computed as scs does.
+	sum := sha256.Sum256([]byte(loaded))
+	key := base64.RawURLEncoding.EncodeToString(sum[:])
+	var found bool
+	var err error
+	if cs, ok := m.store.(scs.CtxStore); ok {
+		_, found, err = cs.FindCtx(ctx, key)
+	} else {
+		_, found, err = m.store.Find(key)
+	}
+	if err != nil {
+		return false, fmt.Errorf("%w: check session: %v", ErrUnavailable, err)
+	}
+	return !found, nil
+}
 
 func (m *Manager) writeCookie(c echo.Context, token string, expiry time.Time) {
 	w := &headerOnlyWriter{h: c.Response().Header()}
@@ -184,32 +266,81 @@ func (w *headerOnlyWriter) Write(b []byte) (int, error) { return len(b), nil }
 func (w *headerOnlyWriter) WriteHeader(int)             {}
 
 // expire ends a session that has not been used for the idle timeout or has
-// outlived its absolute deadline, and records activity at most once a
-// minute, so a page view costs no store write in the common case. The
-// deadline is checked here, not only by the store's own expiry, so that it
-// holds on every store and with the manager's clock.
+// outlived its absolute lifetime, and records activity at most once a
+// minute, so a page view costs no store write in the common case. Both are
+// checked here, not only by the store's own expiry, so that they hold on
+// every store and with the manager's clock.
 func (m *Manager) expire(ctx context.Context) error {
 	if !m.scs.Exists(ctx, keySeenAt) {
 		return nil
 	}
 	now := m.now()
 	seen := time.Unix(m.scs.GetInt64(ctx, keySeenAt), 0)
-	idle := m.idleTimeout > 0 && now.Sub(seen) > m.idleTimeout
-	outlived := m.lifetime > 0 && now.After(m.scs.Deadline(ctx))
-	if idle || outlived {
+	idleEnd, lifetimeEnd := m.ends(ctx, seen)
+	cause := ""
+	if !idleEnd.IsZero() && now.After(idleEnd) {
+		cause = ExpiredIdle
+	}
+	if !lifetimeEnd.IsZero() && now.After(lifetimeEnd) && (cause == "" || lifetimeEnd.Before(idleEnd)) {
+		cause = ExpiredLifetime
+	}
+	if cause != "" {
 		loggedIn := m.scs.Exists(ctx, keyUser)
 		if err := m.scs.Destroy(ctx); err != nil {
-			return fmt.Errorf("%w: destroy idle: %v", ErrUnavailable, err)
+			return fmt.Errorf("%w: destroy expired: %v", ErrUnavailable, err)
 		}
 		if loggedIn {
-			m.onIdle()
+			m.onExpiry(cause)
 		}
 		return nil
 	}
 	if now.Sub(seen) > time.Minute {
-		m.scs.Put(ctx, keySeenAt, now.Unix())
+		m.touch(ctx)
 	}
 	return nil
+}
+
+// ends is when this session ends if nothing more happens: idleEnd after
+// the last recorded activity (seen), lifetimeEnd after the login (zero for
+// an anonymous session, which has no lifetime of its own).
+func (m *Manager) ends(ctx context.Context, seen time.Time) (idleEnd, lifetimeEnd time.Time) {
+	if m.idleTimeout > 0 {
+		idleEnd = seen.Add(m.idleTimeout)
+	}
+	if m.lifetime > 0 && m.scs.Exists(ctx, keyUser) {
+		// A login without a start time (none is written without one) counts
+		// from 1970, so it is over: the check fails closed.
+		lifetimeEnd = time.Unix(m.scs.GetInt64(ctx, keyStarted), 0).Add(m.lifetime)
+	}
+	return idleEnd, lifetimeEnd
+}
+
+// storeDeadline is the expiry given to the store with each commit: the
+// session's end if nothing more happens. The store thus forgets an
+// anonymous session (a CSRF token, say) after the idle timeout rather than
+// the lifetime, and a logged-in one that stops being used. Activity moves
+// it on only when seen_at is rewritten, at most once a minute, which is
+// why page views need no store write.
+func (m *Manager) storeDeadline(ctx context.Context) time.Time {
+	idleEnd, lifetimeEnd := m.ends(ctx, m.seenAt(ctx))
+	switch {
+	case idleEnd.IsZero() && lifetimeEnd.IsZero():
+		return m.scs.Deadline(ctx)
+	case idleEnd.IsZero():
+		return lifetimeEnd
+	case lifetimeEnd.IsZero() || idleEnd.Before(lifetimeEnd):
+		return idleEnd
+	}
+	return lifetimeEnd
+}
+
+// seenAt is the last recorded activity; a session that has none is being
+// used now.
+func (m *Manager) seenAt(ctx context.Context) time.Time {
+	if !m.scs.Exists(ctx, keySeenAt) {
+		return m.now()
+	}
+	return time.Unix(m.scs.GetInt64(ctx, keySeenAt), 0)
 }
 
 func (m *Manager) touch(ctx context.Context) {
@@ -273,7 +404,7 @@ func (m *Manager) Login(ctx context.Context, u User) error {
 	if err := m.scs.RenewToken(ctx); err != nil {
 		return fmt.Errorf("%w: renew token: %v", ErrUnavailable, err)
 	}
-	m.scs.SetDeadline(ctx, m.now().Add(m.lifetime))
+	m.scs.Put(ctx, keyStarted, m.now().Unix())
 	m.scs.Put(ctx, keyUser, b)
 	m.scs.Put(ctx, keyCSRF, randomToken())
 	m.scs.Remove(ctx, keyDenied)

@@ -131,30 +131,45 @@ func TestSQLiteStoreCreatesItsFolder(t *testing.T) {
 	}
 }
 
-func TestIdleExpiryIsReportedForLoggedInSessionsOnly(t *testing.T) {
+func TestExpiryIsReportedForLoggedInSessionsOnlyWithItsCause(t *testing.T) {
 	now := time.Now()
 	st, err := Open(context.Background(), "memory")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	expired := 0
-	m := New(Options{Store: st, IdleTimeout: 30 * time.Minute, Lifetime: 12 * time.Hour,
-		Now: func() time.Time { return now }, OnIdleExpiry: func() { expired++ }})
-	anon := request(t, m, "", func(ctx context.Context) { m.CSRFToken(ctx) })
-	user := request(t, m, "", func(ctx context.Context) {
-		if err := m.Login(ctx, User{Subject: "sub-1"}); err != nil {
-			t.Fatal(err)
-		}
-	})
-	now = now.Add(31 * time.Minute)
-	request(t, m, anon, func(context.Context) {})
-	if expired != 0 {
-		t.Fatalf("an anonymous session timing out: want no report, got %d", expired)
+	var causes []string
+	m := New(Options{Store: st, IdleTimeout: 30 * time.Minute, Lifetime: time.Hour,
+		Now: func() time.Time { return now }, OnExpiry: func(cause string) { causes = append(causes, cause) }})
+	login := func() string {
+		return request(t, m, "", func(ctx context.Context) {
+			if err := m.Login(ctx, User{Subject: "sub-1"}); err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
-	request(t, m, user, func(context.Context) {})
-	if expired != 1 {
-		t.Fatalf("a logged-in session timing out: want one report, got %d", expired)
+	anon := request(t, m, "", func(ctx context.Context) { m.CSRFToken(ctx) })
+	idle := login()
+	active := login()
+	for i := 0; i < 2; i++ { // active every 25 minutes: never idle
+		now = now.Add(25 * time.Minute)
+		request(t, m, active, func(context.Context) {})
+	}
+	if len(causes) != 0 {
+		t.Fatalf("after 50 active minutes: want no expiry, got %v", causes)
+	}
+	request(t, m, anon, func(context.Context) {})
+	if len(causes) != 0 {
+		t.Fatalf("an anonymous session timing out: want no report, got %v", causes)
+	}
+	request(t, m, idle, func(context.Context) {})
+	if len(causes) != 1 || causes[0] != ExpiredIdle {
+		t.Fatalf("a logged-in session unused for 50 minutes: want [%s], got %v", ExpiredIdle, causes)
+	}
+	now = now.Add(25 * time.Minute)
+	request(t, m, active, func(context.Context) {})
+	if len(causes) != 2 || causes[1] != ExpiredLifetime {
+		t.Fatalf("an active session 75 minutes after login: want [%s %s], got %v", ExpiredIdle, ExpiredLifetime, causes)
 	}
 }
 

@@ -15,7 +15,6 @@ import (
 	"github.com/alexedwards/scs/pgxstore"
 	"github.com/alexedwards/scs/redisstore"
 	"github.com/alexedwards/scs/v2"
-	"github.com/alexedwards/scs/v2/memstore"
 	"github.com/gomodule/redigo/redis"
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -38,8 +37,8 @@ type Store interface {
 func Open(ctx context.Context, spec string) (Store, error) {
 	switch {
 	case spec == "memory":
-		st := memstore.New()
-		return &guarded{Store: st, kind: "memory", ping: func(context.Context) error { return nil }, close: func() error { st.StopCleanup(); return nil }}, nil
+		st := newMemStore(time.Minute)
+		return &guarded{Store: st, kind: "memory", ping: func(context.Context) error { return nil }, close: st.Close}, nil
 	case strings.HasPrefix(spec, "sqlite:"):
 		return openSQLite(ctx, strings.TrimPrefix(spec, "sqlite:"))
 	case strings.HasPrefix(spec, "redis://"), strings.HasPrefix(spec, "rediss://"):
@@ -233,6 +232,13 @@ func openSQLite(ctx context.Context, path string) (Store, error) {
 			return nil, fmt.Errorf("session: create folder for %s: %w", path, err)
 		}
 	}
+	// The sessions hold personal data. SQLite gives its -wal and -shm files
+	// the database file's mode, so the file is made 0600 before SQLite
+	// first opens it, and -wal and -shm left by an earlier run (perhaps
+	// with a looser mode) are restricted too.
+	if err := restrictSQLiteFiles(path); err != nil {
+		return nil, err
+	}
 	// WAL lets page views read while a login writes; the busy timeout makes
 	// concurrent writers wait instead of failing.
 	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=synchronous(NORMAL)"
@@ -250,16 +256,28 @@ func openSQLite(ctx context.Context, path string) (Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("session: prepare sqlite %s: %w", path, err)
 	}
-	if err := os.Chmod(path, 0o600); err != nil && !errors.Is(err, os.ErrNotExist) {
-		db.Close()
-		return nil, fmt.Errorf("session: restrict %s: %w", path, err)
-	}
 	st, err := newSQLiteStore(ctx, db)
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("session: prepare sqlite %s: %w", path, err)
 	}
 	return &guarded{Store: st, kind: "sqlite", ping: db.PingContext, close: st.Close}, nil
+}
+
+// restrictSQLiteFiles creates the database file with mode 0600 when it is
+// missing and sets 0600 on it and on any -wal and -shm files beside it.
+func restrictSQLiteFiles(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("session: create %s: %w", path, err)
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("session: restrict %s: %w", p, err)
+		}
+	}
+	return nil
 }
 
 // guarded marks every store failure with ErrUnavailable so the web layer can

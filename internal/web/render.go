@@ -23,6 +23,19 @@ func (s *Server) render(c echo.Context, status int, page, region templ.Component
 	if err := component.Render(c.Request().Context(), &buf); err != nil {
 		return err
 	}
+	// The session is committed before the page goes out, so a lost commit
+	// becomes the 503 page through handleError rather than a page that
+	// claims a change the store never kept. An error page is written even
+	// when the commit fails (or failed already): it claims no change.
+	failedBefore := s.sessions.SaveFailed(c)
+	if err := s.sessions.Save(c); err != nil {
+		if status < http.StatusBadRequest {
+			return err
+		}
+		if !failedBefore {
+			s.logger(c).Error("session commit failed", "error", err.Error())
+		}
+	}
 	h := c.Response().Header()
 	h.Add("Vary", "HX-Request")
 	return c.Blob(status, "text/html; charset=utf-8", buf.Bytes())
