@@ -31,7 +31,11 @@ func main() {
 	if len(os.Args) > 1 && os.Args[1] == "baseline-server" {
 		// The baseline runs as its own process so its CPU is measured the
 		// same way as the server's.
-		if err := serveBaseline(os.Args[2]); err != nil {
+		if len(os.Args) != 4 {
+			fmt.Fprintln(os.Stderr, "usage: sgidweb-load baseline-server ADDR PAGE")
+			os.Exit(2)
+		}
+		if err := serveBaseline(os.Args[2], os.Args[3]); err != nil {
 			fmt.Fprintln(os.Stderr, "sgidweb-load baseline:", err)
 			os.Exit(1)
 		}

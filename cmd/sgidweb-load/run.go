@@ -20,6 +20,7 @@ type report struct {
 	name                string
 	loginRows, pageRows []row
 	rssStart, rssPeak   int64
+	page                []byte // a logged-in home page, for the baseline to serve
 }
 
 type row struct {
@@ -53,30 +54,6 @@ func run(ctx context.Context, opts options, out io.Writer) error {
 	}
 	transport := &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 64, IdleConnTimeout: 30 * time.Second}
 
-	// The baseline: a bare Echo handler in its own process.
-	baseAddr, err := freeAddr()
-	if err != nil {
-		return err
-	}
-	base, err := start(ctx, "baseline", work, nil, "http://"+baseAddr+"/readyz", self, "baseline-server", baseAddr)
-	if err != nil {
-		return err
-	}
-	baseline := map[int]row{}
-	for _, n := range opts.levels {
-		clients := make([]*client, n)
-		for i := range clients {
-			clients[i] = newClient("http://"+baseAddr, "", transport)
-		}
-		r, err := measure(base, func() result { return pageViews(ctx, clients, opts.pages, opts.phaseLimit, "") })
-		if err != nil {
-			return err
-		}
-		baseline[n] = r
-	}
-	baseRSS, _, _ := base.memory()
-	base.stop()
-
 	// Each server's address is chosen now so the provider can register
 	// its exact callback.
 	addrs := make([]string, len(opts.stores))
@@ -97,11 +74,48 @@ func run(ctx context.Context, opts options, out io.Writer) error {
 
 	var reports []report
 	for i, store := range opts.stores {
-		rep, err := measureServer(ctx, opts, work, bin, store, addrs[i], mockEnv, transport, baseline)
+		rep, err := measureServer(ctx, opts, work, bin, store, addrs[i], mockEnv, transport)
 		if err != nil {
 			return fmt.Errorf("store %s: %w", store, err)
 		}
 		reports = append(reports, rep)
+	}
+
+	// The baseline: a bare Echo handler in its own process serving the very
+	// bytes of a logged-in page, so the two differ only in the work done.
+	page := filepath.Join(work, "baseline.html")
+	if err := os.WriteFile(page, reports[0].page, 0o600); err != nil {
+		return err
+	}
+	baseAddr, err := freeAddr()
+	if err != nil {
+		return err
+	}
+	base, err := start(ctx, "baseline", work, nil, "http://"+baseAddr+"/readyz", self, "baseline-server", baseAddr, page)
+	if err != nil {
+		return err
+	}
+	baseline := map[int]row{}
+	for _, n := range opts.levels {
+		clients := make([]*client, n)
+		for i := range clients {
+			clients[i] = newClient("http://"+baseAddr, "", transport)
+		}
+		r, err := measure(base, func() result { return pageViews(ctx, clients, opts.pages, opts.phaseLimit, "") })
+		if err != nil {
+			return err
+		}
+		baseline[n] = r
+	}
+	baseRSS, _, _ := base.memory()
+	base.stop()
+	for i := range reports {
+		for j := range reports[i].pageRows {
+			r := &reports[i].pageRows[j]
+			if b := baseline[r.clients].res.rate(); b > 0 {
+				r.ratio = r.res.rate() / b
+			}
+		}
 	}
 	printReport(out, opts, baseline, baseRSS, reports)
 	return nil
@@ -172,7 +186,7 @@ func readEnvLines(path string) ([]string, error) {
 	return env, nil
 }
 
-func measureServer(ctx context.Context, opts options, work, bin, store, addr string, mockEnv []string, transport http.RoundTripper, baseline map[int]row) (report, error) {
+func measureServer(ctx context.Context, opts options, work, bin, store, addr string, mockEnv []string, transport http.RoundTripper) (report, error) {
 	rep := report{name: store}
 	var err error
 	site := "http://" + addr
@@ -219,10 +233,14 @@ func measureServer(ctx context.Context, opts options, work, bin, store, addr str
 			return rep, err
 		}
 		r.clients = n
-		if b := baseline[n].res.rate(); b > 0 {
-			r.ratio = r.res.rate() / b
-		}
 		rep.pageRows = append(rep.pageRows, r)
+		if rep.page == nil {
+			body, _, err := clients[0].do(ctx, http.MethodGet, site+"/", nil, http.StatusOK)
+			if err != nil {
+				return rep, err
+			}
+			rep.page = []byte(body)
+		}
 	}
 	if _, rep.rssPeak, err = srv.memory(); err != nil {
 		return rep, err

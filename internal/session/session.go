@@ -11,7 +11,6 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -386,21 +385,14 @@ func (m *Manager) CurrentUser(ctx context.Context) (User, bool) {
 	if b == nil {
 		return User{}, false
 	}
-	var u User
-	if err := json.Unmarshal(b, &u); err != nil || u.Subject == "" {
-		return User{}, false
-	}
-	return u, true
+	return decodeUser(b)
 }
 
 // Login records the person and gives the browser a new session token, so a
 // token planted before login (session fixation) is worthless afterwards. The
 // CSRF token changes too, and the absolute lifetime starts now.
 func (m *Manager) Login(ctx context.Context, u User) error {
-	b, err := json.Marshal(u)
-	if err != nil {
-		return fmt.Errorf("session: encode user: %w", err)
-	}
+	b := encodeUser(u)
 	if err := m.scs.RenewToken(ctx); err != nil {
 		return fmt.Errorf("%w: renew token: %v", ErrUnavailable, err)
 	}
