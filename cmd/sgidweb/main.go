@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/joho/godotenv"
@@ -17,7 +18,16 @@ import (
 	"github.com/sgidweb/sgidweb/internal/keys"
 )
 
+// gcPercent is the garbage collector's target when GOGC is not set. The
+// live heap is small (a few MB), so Go's default of 100 collects very often;
+// profiles under load showed a tenth of the CPU in the collector. 400 keeps
+// the peak resident set well under the 60 MB budget (see the README).
+const gcPercent = 400
+
 func main() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(gcPercent)
+	}
 	// A .env file may set variables in development; the real environment wins.
 	if err := godotenv.Load(); err != nil && !os.IsNotExist(err) {
 		fmt.Fprintln(os.Stderr, "sgidweb: read .env:", err)
