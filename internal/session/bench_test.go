@@ -2,7 +2,6 @@ package session
 
 import (
 	"context"
-	"encoding/json"
 	"path/filepath"
 	"testing"
 	"time"
@@ -64,7 +63,7 @@ func loggedInSession(b *testing.B, m *Manager) string {
 	if err != nil {
 		b.Fatal(err)
 	}
-	user, _ := json.Marshal(User{Subject: "u=0f3c2b1a-sub", Scopes: []string{"openid", "myinfo.name", "myinfo.email"},
+	user := encodeUser(User{Subject: "u=0f3c2b1a-sub", Scopes: []string{"openid", "myinfo.name", "myinfo.email"},
 		Fields: map[string]string{"myinfo.name": "TAN HENG HUAT", "myinfo.email": "heng.huat@example.com"}, LoggedIn: time.Now()})
 	m.scs.Put(ctx, keyUser, user)
 	m.scs.Put(ctx, keyCSRF, randomToken())
