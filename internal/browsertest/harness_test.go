@@ -8,13 +8,10 @@
 package browsertest
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
-	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -28,8 +25,7 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
-	"github.com/sgidweb/sgidweb/internal/app"
-	"github.com/sgidweb/sgidweb/internal/config"
+	"github.com/sgidweb/sgidweb/internal/apptest"
 	"github.com/sgidweb/sgidweb/internal/testenv"
 )
 
@@ -278,43 +274,15 @@ func (tb *tab) screenshot(name, readmeName string) {
 // site is sgidweb in mock mode on a loopback port.
 type site struct {
 	url  string
-	logs *syncBuffer
+	logs *apptest.LogBuffer
 }
 
 // startSite serves the real app with the embedded mock; env adds or
 // overrides variables.
 func startSite(t *testing.T, env map[string]string) *site {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := "http://" + ln.Addr().String()
-	vars := map[string]string{"PUBLIC_URL": base, "ADDR": ln.Addr().String(), "SESSION_STORE": "memory"}
-	for k, v := range env {
-		vars[k] = v
-	}
-	cfg, err := config.Load(func(k string) string { return vars[k] })
-	if err != nil {
-		t.Fatalf("config: %v", err)
-	}
-	logs := &syncBuffer{}
-	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.Build(ctx, cfg, slog.New(slog.NewJSONHandler(logs, nil)))
-	if err != nil {
-		cancel()
-		t.Fatalf("build: %v", err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- a.Serve(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-		a.Store.Close()
-	})
-	return &site{url: base, logs: logs}
+	s := apptest.Start(t, apptest.Listen(t), env)
+	return &site{url: s.URL, logs: s.Logs}
 }
 
 // statuses lists the status of every request the server logged for a
@@ -332,22 +300,4 @@ func (s *site) statuses(method, route string) []int {
 		}
 	}
 	return out
-}
-
-// syncBuffer collects log output written by concurrent handlers.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

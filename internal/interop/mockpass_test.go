@@ -7,10 +7,7 @@ package interop
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"io"
-	"log/slog"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -18,14 +15,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
 
-	"github.com/sgidweb/sgidweb/internal/app"
-	"github.com/sgidweb/sgidweb/internal/config"
+	"github.com/sgidweb/sgidweb/internal/apptest"
 	"github.com/sgidweb/sgidweb/internal/testenv"
 )
 
@@ -71,7 +66,7 @@ func startMockPass(t *testing.T, env map[string]string) *mockPass {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stderr := &syncBuffer{}
+	stderr := &apptest.LogBuffer{}
 	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start MockPass: %v", err)
@@ -111,19 +106,12 @@ func startMockPass(t *testing.T, env map[string]string) *mockPass {
 // site is sgidweb pointed at MockPass, serving on a loopback port.
 type site struct {
 	url  string
-	logs *syncBuffer
+	logs *apptest.LogBuffer
 }
 
 func startSite(t *testing.T, mp *mockPass) *site {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := "http://" + ln.Addr().String()
 	vars := map[string]string{
-		"ADDR":       ln.Addr().String(),
-		"PUBLIC_URL": base,
 		// MockPass builds its issuer from the Host header, so the client
 		// must call it by the same host:port it is configured with.
 		"SGID_HOSTNAME":         mp.url,
@@ -131,32 +119,12 @@ func startSite(t *testing.T, mp *mockPass) *site {
 		"SGID_CLIENT_SECRET":    "interop-secret-of-our-choosing",
 		"SGID_PRIVATE_KEY_FILE": mp.keyPEM,
 		"SGID_SCOPES":           strings.Join(mockPassScopes, " "),
-		"SESSION_STORE":         "memory",
 	}
-	cfg, err := config.Load(func(k string) string { return vars[k] })
-	if err != nil {
-		t.Fatalf("config: %v", err)
-	}
-	if cfg.MockMode {
+	s := apptest.Start(t, apptest.Listen(t), vars)
+	if s.App.Config.MockMode {
 		t.Fatal("config: want MockPass, got the embedded mock")
 	}
-	logs := &syncBuffer{}
-	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.Build(ctx, cfg, slog.New(slog.NewJSONHandler(logs, nil)))
-	if err != nil {
-		cancel()
-		t.Fatalf("build: %v", err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- a.Serve(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-		a.Store.Close()
-	})
-	return &site{url: base, logs: logs}
+	return &site{url: s.URL, logs: s.Logs}
 }
 
 // person is a cookie-keeping client that follows redirects, as a browser
@@ -296,22 +264,4 @@ func TestMockPassLoginPage(t *testing.T) {
 		t.Fatalf("the persona's link goes to %q, want our callback", assertURL)
 	}
 	wantProfile(t, s, p.get(assertURL), tanHengHuatName)
-}
-
-// syncBuffer collects output written from other goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

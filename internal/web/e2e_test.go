@@ -2,95 +2,41 @@ package web_test
 
 import (
 	"bytes"
-	"context"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/sgidweb/sgidweb/internal/app"
-	"github.com/sgidweb/sgidweb/internal/config"
+	"github.com/sgidweb/sgidweb/internal/apptest"
 )
-
-// syncBuffer collects log output from concurrent handlers.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // site is a running sgidweb in mock mode on a loopback port.
 type site struct {
 	t    testing.TB
 	url  string
 	app  *app.App
-	logs *syncBuffer
+	logs *apptest.LogBuffer
 }
 
 // startSite serves the real router with the embedded mock provider; env
 // adds or overrides variables.
 func startSite(t testing.TB, env map[string]string) *site {
 	t.Helper()
-	return startSiteOn(t, listen(t), env)
-}
-
-func listen(t testing.TB) net.Listener {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ln
+	return startSiteOn(t, apptest.Listen(t), env)
 }
 
 // startSiteOn serves on ln, so a test can learn the address (say, to
 // register the callback with a test provider) before the site starts.
 func startSiteOn(t testing.TB, ln net.Listener, env map[string]string, opts ...app.Option) *site {
 	t.Helper()
-	base := "http://" + ln.Addr().String()
-	vars := map[string]string{"PUBLIC_URL": base, "ADDR": ln.Addr().String(), "SESSION_STORE": "memory"}
-	for k, v := range env {
-		vars[k] = v
-	}
-	cfg, err := config.Load(func(k string) string { return vars[k] })
-	if err != nil {
-		t.Fatalf("config: %v", err)
-	}
-	logs := &syncBuffer{}
-	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.Build(ctx, cfg, log, opts...)
-	if err != nil {
-		t.Fatalf("build: %v", err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- a.Serve(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-		a.Store.Close()
-	})
-	return &site{t: t, url: base, app: a, logs: logs}
+	s := apptest.Start(t, ln, env, opts...)
+	return &site{t: t, url: s.URL, app: s.App, logs: s.Logs}
 }
 
 // browser is a cookie-keeping client that does not follow redirects, so

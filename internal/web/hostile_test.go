@@ -13,6 +13,7 @@ import (
 	"github.com/go-jose/go-jose/v4"
 
 	"github.com/sgidweb/sgidweb/internal/app"
+	"github.com/sgidweb/sgidweb/internal/apptest"
 	"github.com/sgidweb/sgidweb/internal/hostile"
 )
 
@@ -24,7 +25,7 @@ type hostileSite struct {
 
 func startHostileSite(t *testing.T, env map[string]string, opts ...app.Option) *hostileSite {
 	t.Helper()
-	ln := listen(t)
+	ln := apptest.Listen(t)
 	p := hostile.New(t, "http://"+ln.Addr().String()+"/auth/callback")
 	vars := map[string]string{
 		"SGID_HOSTNAME":      p.URL,
@@ -445,7 +446,7 @@ func newCountingServer(t *testing.T, body any) *countingServer {
 		cs.mu.Unlock()
 		hostile.WriteJSON(w, 200, body)
 	})}
-	ln := listen(t)
+	ln := apptest.Listen(t)
 	go func() { _ = srv.Serve(ln) }()
 	t.Cleanup(func() { _ = srv.Close() })
 	cs.url = "http://" + ln.Addr().String() + "/jwks.json"

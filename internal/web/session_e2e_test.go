@@ -16,12 +16,13 @@ import (
 
 	"github.com/sgidweb/sgidweb/assets"
 	"github.com/sgidweb/sgidweb/internal/app"
+	"github.com/sgidweb/sgidweb/internal/apptest"
 	"github.com/sgidweb/sgidweb/internal/config"
 )
 
 func TestIdleTimeoutEndsTheSession(t *testing.T) {
 	clock := newTestClock()
-	s := startSiteOn(t, listen(t), map[string]string{"SESSION_IDLE_TIMEOUT": "30m", "SESSION_LIFETIME": "12h"}, app.WithClock(clock.Now))
+	s := startSiteOn(t, apptest.Listen(t), map[string]string{"SESSION_IDLE_TIMEOUT": "30m", "SESSION_LIFETIME": "12h"}, app.WithClock(clock.Now))
 	b := s.newBrowser()
 	b.login(s.app.Mock.Personas()[0].ID, true)
 	old := sessionCookie(t, b)
@@ -44,7 +45,7 @@ func TestIdleTimeoutEndsTheSession(t *testing.T) {
 
 func TestAbsoluteLifetimeEndsAnActiveSession(t *testing.T) {
 	clock := newTestClock()
-	s := startSiteOn(t, listen(t), map[string]string{"SESSION_IDLE_TIMEOUT": "30m", "SESSION_LIFETIME": "1h"}, app.WithClock(clock.Now))
+	s := startSiteOn(t, apptest.Listen(t), map[string]string{"SESSION_IDLE_TIMEOUT": "30m", "SESSION_LIFETIME": "1h"}, app.WithClock(clock.Now))
 	b := s.newBrowser()
 	b.login(s.app.Mock.Personas()[0].ID, true)
 	for i := 0; i < 2; i++ { // active every 25 minutes: never idle
