@@ -61,7 +61,12 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 		elapsed := time.Since(start)
 		route := routeLabel(c, err)
 		s.metrics.Request(route, methodLabel(c.Request().Method), c.Response().Status, elapsed)
-		s.logger(c).LogAttrs(c.Request().Context(), slog.LevelInfo, "request",
+		// The id goes in as the line's first attribute rather than through
+		// logger(): the line reads the same, without building a logger per
+		// request.
+		ctx := c.Request().Context()
+		s.log.LogAttrs(ctx, slog.LevelInfo, "request",
+			slog.String("request_id", RequestID(ctx)),
 			slog.String("method", c.Request().Method),
 			slog.String("route", route),
 			slog.Int("status", c.Response().Status),
