@@ -255,3 +255,29 @@ func TestMetricsAreOffWithoutMetricsAddr(t *testing.T) {
 		t.Fatal("METRICS_ADDR is empty but metrics are served")
 	}
 }
+
+// The access line carries the request id once, right after the message, as
+// every other line logged through a request's logger does. JSON decoding
+// would hide a doubled key, so the raw lines are read.
+func TestAccessLineCarriesTheRequestIDOnceAndFirst(t *testing.T) {
+	s := startSite(t, nil)
+	b := s.newBrowser()
+	b.login(s.app.Mock.Personas()[0].ID, true)
+	p := b.get("/")
+	id := p.header.Get("X-Request-Id")
+	var found bool
+	for _, line := range strings.Split(s.logs.String(), "\n") {
+		if n := strings.Count(line, `"request_id":`); n > 1 {
+			t.Errorf("request_id written %d times: %s", n, line)
+		}
+		if strings.Contains(line, `"request_id":"`+id+`"`) && strings.Contains(line, `"msg":"request"`) {
+			found = true
+			if want := `"msg":"request","request_id":"` + id + `","method":"GET","route":"/","status":200,"client_ip":`; !strings.Contains(line, want) {
+				t.Errorf("access line: want it to hold %s, got %s", want, line)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no access line for request %s in %s", id, s.logs.String())
+	}
+}

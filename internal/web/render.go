@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"net/http"
+	"sync"
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
@@ -19,8 +20,9 @@ func (s *Server) render(c echo.Context, status int, page, region templ.Component
 	if region != nil && htmx.IsFragmentRequest(c.Request()) {
 		component = region
 	}
-	var buf bytes.Buffer
-	if err := component.Render(c.Request().Context(), &buf); err != nil {
+	buf := pageBuffers.Get().(*bytes.Buffer)
+	defer putPageBuffer(buf)
+	if err := component.Render(c.Request().Context(), buf); err != nil {
 		return err
 	}
 	// The session is committed before the page goes out, so a lost commit
@@ -39,6 +41,20 @@ func (s *Server) render(c echo.Context, status int, page, region templ.Component
 	h := c.Response().Header()
 	h.Add("Vary", "HX-Request")
 	return c.Blob(status, "text/html; charset=utf-8", buf.Bytes())
+}
+
+// pageBuffers hold rendered pages until they are written; c.Blob copies
+// the bytes out before render returns, so a buffer is free again then.
+var pageBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// putPageBuffer returns a buffer to the pool, unless an unusually large page
+// grew it: the pool should not pin that memory.
+func putPageBuffer(b *bytes.Buffer) {
+	if b.Cap() > 256<<10 {
+		return
+	}
+	b.Reset()
+	pageBuffers.Put(b)
 }
 
 // renderRegion writes a region alone, for the /fragments routes.
