@@ -37,7 +37,9 @@ func (s *Server) handleError(err error, c echo.Context) {
 	case pe.status != http.StatusNotFound && pe.status != http.StatusMethodNotAllowed:
 		log.Warn("request refused", "reason", pe.reason, "status", pe.status)
 	}
-	if c.Path() == callbackRoute {
+	// Only sgID's GET is a login attempt; a HEAD or POST there (a probe, a
+	// scanner) answers 405 and is not counted as a failed login.
+	if c.Path() == callbackRoute && c.Request().Method == http.MethodGet {
 		s.metrics.LoginFailed(pe.reason)
 		s.audit(c, auditLoginFailed, "", pe.reason)
 	}

@@ -157,6 +157,11 @@ func TestFailedLoginsAreAuditedWithTheirReason(t *testing.T) {
 	b := s.newBrowser()
 	b.login(s.app.Mock.Personas()[0].ID, false) // denied at sgID
 	b.get("/auth/callback?state=forged&code=forged")
+	// A probe's HEAD or a stray POST at the callback is not a login attempt.
+	for _, method := range []string{http.MethodHead, http.MethodPost} {
+		req, _ := http.NewRequest(method, s.url+"/auth/callback?state=x&code=y", nil)
+		b.do(req)
+	}
 	var reasons []string
 	for _, l := range parseLogs(t, s) {
 		if l.str("msg") == "audit" {
