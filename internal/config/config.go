@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sgidweb/sgidweb/internal/session"
 	"github.com/sgidweb/sgidweb/internal/sgid"
 )
 
@@ -208,7 +209,7 @@ func Load(getenv func(string) string) (Config, error) {
 	if !slices.Contains(cfg.Scopes, "openid") {
 		bad("SGID_SCOPES", fmt.Sprintf("%q does not include openid", strings.Join(cfg.Scopes, " ")), "add openid, for example SGID_SCOPES=\"openid myinfo.name\"")
 	}
-	if err := checkStoreURL(cfg.SessionStore); err != nil {
+	if err := session.CheckSpec(cfg.SessionStore); err != nil {
 		bad("SESSION_STORE", err.Error(), "use memory, sqlite:PATH, redis://HOST:PORT/DB or postgres://USER@HOST:PORT/DB")
 	}
 	proxies, err := parseTrustedProxies(getenv("TRUSTED_PROXIES"))
@@ -332,33 +333,6 @@ func parseTrustedProxies(raw string) ([]*net.IPNet, error) {
 		nets = append(nets, &net.IPNet{IP: ip, Mask: net.CIDRMask(bits, bits)})
 	}
 	return nets, nil
-}
-
-func checkStoreURL(s string) error {
-	switch {
-	case s == "memory":
-		return nil
-	case strings.HasPrefix(s, "sqlite:"):
-		if strings.TrimPrefix(s, "sqlite:") == "" {
-			return errors.New("sqlite: needs a file path, such as sqlite:data/sessions.db")
-		}
-		return nil
-	case strings.HasPrefix(s, "redis://"), strings.HasPrefix(s, "rediss://"),
-		strings.HasPrefix(s, "postgres://"), strings.HasPrefix(s, "postgresql://"):
-		if _, err := url.Parse(s); err != nil {
-			return errors.New("is not a valid URL")
-		}
-		return nil
-	}
-	return fmt.Errorf("%q is not a known session store", redactURL(s))
-}
-
-// redactURL drops a password from a store URL before it appears in a message.
-func redactURL(s string) string {
-	if u, err := url.Parse(s); err == nil && u.User != nil {
-		return u.Redacted()
-	}
-	return s
 }
 
 func isRealSGIDHost(hostname string) bool {

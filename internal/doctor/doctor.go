@@ -358,10 +358,7 @@ func checkSessionStore(ctx context.Context, cfg config.Config) Result {
 	r := Result{Check: "session store"}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	kind := cfg.SessionStore
-	if i := strings.Index(kind, ":"); i > 0 {
-		kind = kind[:i]
-	}
+	kind := session.Kind(cfg.SessionStore)
 	st, err := session.Open(ctx, cfg.SessionStore)
 	if err == nil {
 		err = st.Ping(ctx)
@@ -369,7 +366,7 @@ func checkSessionStore(ctx context.Context, cfg config.Config) Result {
 	}
 	if err != nil {
 		r.Status, r.Detail = Fail, fmt.Sprintf("%s store does not answer: %v", kind, err)
-		r.Fix = "check SESSION_STORE: memory, or sqlite:PATH in a folder this user may write"
+		r.Fix = "check SESSION_STORE and that the store is running and reachable: memory, sqlite:PATH (a folder this user may write), redis://HOST:PORT/DB or postgres://USER@HOST:PORT/DB"
 		return r
 	}
 	r.Status, r.Detail = OK, kind+" store answers"

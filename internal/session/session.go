@@ -21,8 +21,8 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-// Keys inside a session. Values are basic types or JSON bytes so that the gob
-// codec needs no type registration and every store holds the same bytes.
+// Keys inside a session. Values are strings, bytes, int64 or bools: the only
+// types the session codec (codec.go) stores.
 const (
 	keyUser    = "user"
 	keyFlows   = "login_flows"
@@ -365,10 +365,10 @@ func (m *Manager) CheckCSRF(ctx context.Context, submitted string) bool {
 
 // User is the person logged in: the sgID subject and the data they shared.
 type User struct {
-	Subject  string            `json:"sub"`
-	Fields   map[string]string `json:"fields"`
-	Scopes   []string          `json:"scopes"`
-	LoggedIn time.Time         `json:"logged_in"`
+	Subject  string
+	Fields   map[string]string
+	Scopes   []string
+	LoggedIn time.Time
 }
 
 // Name is the person's name when they shared it, for greetings.
@@ -445,9 +445,6 @@ func (m *Manager) SetDenied(ctx context.Context, denied bool) {
 
 // Denied reports whether the last login was declined at sgID.
 func (m *Manager) Denied(ctx context.Context) bool { return m.scs.GetBool(ctx, keyDenied) }
-
-// Status reports whether the request has changed the session (for tests).
-func (m *Manager) Status(ctx context.Context) scs.Status { return m.scs.Status(ctx) }
 
 func randomToken() string {
 	b := make([]byte, 32)

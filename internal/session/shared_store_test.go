@@ -153,11 +153,11 @@ func TestUnreachableStoreNamesTheVariableNotThePassword(t *testing.T) {
 	} {
 		_, err := Open(context.Background(), spec)
 		if err == nil {
-			t.Fatalf("%s: want an error when nothing listens", kindOf(spec))
+			t.Fatalf("%s: want an error when nothing listens", Kind(spec))
 		}
 		msg := err.Error()
 		if !strings.Contains(msg, "SESSION_STORE") || strings.Contains(msg, "hunter2secret") {
-			t.Errorf("%s: want an error naming SESSION_STORE without the password, got %q", kindOf(spec), msg)
+			t.Errorf("%s: want an error naming SESSION_STORE without the password, got %q", Kind(spec), msg)
 		}
 	}
 }
@@ -166,7 +166,7 @@ func openStore(t testing.TB, spec string) *guarded {
 	t.Helper()
 	st, err := Open(context.Background(), spec)
 	if err != nil {
-		t.Fatalf("open %s: %v", kindOf(spec), err)
+		t.Fatalf("open %s: %v", Kind(spec), err)
 	}
 	t.Cleanup(func() { st.Close() })
 	return st.(*guarded)

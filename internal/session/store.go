@@ -35,6 +35,9 @@ type Store interface {
 // Open selects and opens a store from a SESSION_STORE value. A store that
 // cannot be reached now is an error, so misconfiguration stops the start.
 func Open(ctx context.Context, spec string) (Store, error) {
+	if err := CheckSpec(spec); err != nil {
+		return nil, fmt.Errorf("session: %w", err)
+	}
 	switch {
 	case spec == "memory":
 		st := newMemStore(time.Minute)
@@ -46,7 +49,28 @@ func Open(ctx context.Context, spec string) (Store, error) {
 	case strings.HasPrefix(spec, "postgres://"), strings.HasPrefix(spec, "postgresql://"):
 		return openPostgres(ctx, spec)
 	}
-	return nil, fmt.Errorf("session: unknown store %q", kindOf(spec))
+	return nil, fmt.Errorf("session: unknown store %q", Kind(spec))
+}
+
+// CheckSpec says whether a SESSION_STORE value names a store Open knows,
+// without connecting: config uses it to refuse a typo at start.
+func CheckSpec(spec string) error {
+	switch {
+	case spec == "memory":
+		return nil
+	case strings.HasPrefix(spec, "sqlite:"):
+		if strings.TrimPrefix(spec, "sqlite:") == "" {
+			return errors.New("sqlite: needs a file path, such as sqlite:data/sessions.db")
+		}
+		return nil
+	case strings.HasPrefix(spec, "redis://"), strings.HasPrefix(spec, "rediss://"),
+		strings.HasPrefix(spec, "postgres://"), strings.HasPrefix(spec, "postgresql://"):
+		if _, err := url.Parse(spec); err != nil {
+			return fmt.Errorf("%s is not a valid URL", Kind(spec))
+		}
+		return nil
+	}
+	return fmt.Errorf("%q is not a known session store", Redacted(spec))
 }
 
 // Bounds on shared stores. A store that hangs must not hang requests: each
@@ -61,11 +85,11 @@ const (
 	pingIdleAfter = time.Second
 )
 
-// redacted names a store URL in messages without its password.
-func redacted(spec string) string {
+// Redacted names a store in messages without its password.
+func Redacted(spec string) string {
 	u, err := url.Parse(spec)
 	if err != nil {
-		return kindOf(spec) + "://(unparsable URL)"
+		return Kind(spec) + "://(unparsable URL)"
 	}
 	return u.Redacted()
 }
@@ -73,12 +97,12 @@ func redacted(spec string) string {
 // unreachable is the start-up error for a shared store that does not answer:
 // it names the variable so the operator knows what to fix.
 func unreachable(spec string, err error) error {
-	return fmt.Errorf("session: SESSION_STORE=%s cannot be reached: %v (fix: start the store, or correct SESSION_STORE)", redacted(spec), err)
+	return fmt.Errorf("session: SESSION_STORE=%s cannot be reached: %v (fix: start the store, or correct SESSION_STORE)", Redacted(spec), err)
 }
 
 func openRedis(ctx context.Context, spec string) (Store, error) {
 	if _, err := url.Parse(spec); err != nil {
-		return nil, fmt.Errorf("session: SESSION_STORE=%s is not a valid URL", redacted(spec))
+		return nil, fmt.Errorf("session: SESSION_STORE=%s is not a valid URL", Redacted(spec))
 	}
 	var generation atomic.Uint64
 	pool := &redis.Pool{
@@ -167,7 +191,7 @@ func openPostgres(ctx context.Context, spec string) (Store, error) {
 	cfg, err := pgxpool.ParseConfig(spec)
 	if err != nil {
 		// pgx's parse errors may quote the URL; say only which one.
-		return nil, fmt.Errorf("session: SESSION_STORE=%s is not a valid PostgreSQL URL", redacted(spec))
+		return nil, fmt.Errorf("session: SESSION_STORE=%s is not a valid PostgreSQL URL", Redacted(spec))
 	}
 	if cfg.ConnConfig.ConnectTimeout == 0 {
 		cfg.ConnConfig.ConnectTimeout = connectTimeout
@@ -219,7 +243,9 @@ func createSessionsTable(ctx context.Context, pool *pgxpool.Pool) error {
 	return tx.Commit(ctx)
 }
 
-func kindOf(spec string) string {
+// Kind is the store's kind (memory, sqlite, redis, postgres...) for logs
+// and messages: never a path or a credential.
+func Kind(spec string) string {
 	if i := strings.Index(spec, ":"); i > 0 {
 		return spec[:i]
 	}
