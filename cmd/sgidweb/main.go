@@ -3,6 +3,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
 	"os"
@@ -34,6 +36,9 @@ func main() {
 		os.Exit(1)
 	}
 	if err := run(os.Args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return // -h: the command printed its usage, as asked
+		}
 		fmt.Fprintln(os.Stderr, "sgidweb:", err)
 		os.Exit(1)
 	}

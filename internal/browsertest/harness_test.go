@@ -218,14 +218,6 @@ func run[T any](tb *tab, what string, a chromedp.Action[T]) T {
 	return v
 }
 
-// void drops an action's value, so it can be a step of do.
-func void[T any](a chromedp.Action[T]) chromedp.Action[chromedp.Void] {
-	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
-		_, err := a(ctx, t)
-		return chromedp.Void{}, err
-	}
-}
-
 // location is the tab's URL, for failure messages; it never fails a test.
 func (tb *tab) location() string {
 	ctx, cancel := context.WithTimeout(tb.ctx, 2*time.Second)

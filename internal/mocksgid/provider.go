@@ -196,9 +196,6 @@ func validateClient(c Client) error {
 // path maps to /v2 (for /mock-sgid/v2, strip /mock-sgid).
 func (p *Provider) Handler() http.Handler { return p.handler }
 
-// Issuer returns the configured issuer URL.
-func (p *Provider) Issuer() string { return p.issuer }
-
 // Personas lists the people one can log in as, in picker order.
 func (p *Provider) Personas() []Persona { return allPersonas() }
 

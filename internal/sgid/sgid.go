@@ -253,8 +253,9 @@ func randomToken() (string, error) {
 	return base64.RawURLEncoding.EncodeToString(b), nil
 }
 
-// CheckKeys confirms that at least one usable sgID signing key is cached or
-// can be fetched now; it is meant for a readiness probe.
+// CheckKeys succeeds only when sgID's JWKS answered within the last minute
+// with a usable key, fetching it at most once a minute; it is meant for a
+// readiness probe.
 // The JWKS fetch carries its own Timeout, so ctx need not have a deadline.
 func (c *Client) CheckKeys(ctx context.Context) error {
 	return c.keys.check(ctx)

@@ -15,7 +15,7 @@ func (s *Server) healthz(c echo.Context) error {
 }
 
 // readyz answers 200 only when a login could complete now: the session
-// store answers and sgID's signing keys can be had.
+// store answers and sgID's JWKS answered within the last minute.
 func (s *Server) readyz(c echo.Context) error {
 	c.Response().Header().Set("Cache-Control", "no-store")
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 3*time.Second)

@@ -176,7 +176,7 @@ func TestLoginButtonLoggedInWithoutName(t *testing.T) {
 	one(t, doc, testID("logout-submit"))
 }
 
-func TestRegionRootsHaveMatchingIDAndRefresh(t *testing.T) {
+func TestRegionRootsHaveMatchingIDAndNoSelfRefresh(t *testing.T) {
 	doc := render(t, pages.Home(loggedInHome()))
 	for _, id := range []string{"login-button", "consent-status", "profile-panel"} {
 		root := one(t, doc, testID(id))
