@@ -11,7 +11,7 @@ import (
 
 // These tests keep the design tokens honest: a designer can change any
 // colour, and the tests say at once if a theme loses WCAG 2.2 AA contrast
-// or the two copies of the dark theme drift apart.
+// or a colour lacks its light or dark value.
 
 func readCSS(t *testing.T) string {
 	t.Helper()
@@ -51,14 +51,13 @@ func block(t *testing.T, css, selector string) string {
 	return ""
 }
 
-// The theme blocks. Both themes apply to any element with data-theme, not
-// only to <html>, so that one page can show both (the gallery does).
-const (
-	lightSelector = ":root,\n[data-theme=\"light\"] {"
-	darkSelector  = "\n[data-theme=\"dark\"] {"
-)
+// tokenSelector opens the one block of design tokens.
+const tokenSelector = ":root {"
 
-var tokenRE = regexp.MustCompile(`(--[a-z0-9-]+)\s*:\s*([^;]+);`)
+var (
+	tokenRE     = regexp.MustCompile(`(--[a-z0-9-]+)\s*:\s*([^;]+);`)
+	lightDarkRE = regexp.MustCompile(`^light-dark\(\s*([^,]+?)\s*,\s*([^)]+?)\s*\)$`)
+)
 
 func tokens(body string) map[string]string {
 	m := map[string]string{}
@@ -68,13 +67,17 @@ func tokens(body string) map[string]string {
 	return m
 }
 
-func themes(t *testing.T) (light, dark, darkExplicit map[string]string) {
-	css := readCSS(t)
-	light = tokens(block(t, css, lightSelector))
-	media := block(t, css, "@media (prefers-color-scheme: dark)")
-	dark = tokens(block(t, media, `:root:not([data-theme="light"])`))
-	darkExplicit = tokens(block(t, css, darkSelector))
-	return light, dark, darkExplicit
+// themes splits each light-dark(LIGHT, DARK) colour token into the two
+// themes; all names the token block sets are returned in all.
+func themes(t *testing.T) (light, dark, all map[string]string) {
+	all = tokens(block(t, readCSS(t), tokenSelector))
+	light, dark = map[string]string{}, map[string]string{}
+	for k, v := range all {
+		if m := lightDarkRE.FindStringSubmatch(v); m != nil {
+			light[k], dark[k] = m[1], m[2]
+		}
+	}
+	return light, dark, all
 }
 
 func luminance(hex string) (float64, error) {
@@ -173,28 +176,21 @@ func TestThemesMeetAAContrast(t *testing.T) {
 	}
 }
 
-func TestDarkThemeCopiesMatch(t *testing.T) {
-	light, dark, explicit := themes(t)
-	for k, v := range dark {
-		if explicit[k] != v {
-			t.Errorf("expected %s: %s in [data-theme=\"dark\"] as in the prefers-color-scheme block, got %q", k, v, explicit[k])
+// Every colour token carries both themes, so a theme can never lose one.
+func TestEveryColourHasBothThemes(t *testing.T) {
+	light, dark, all := themes(t)
+	for k, v := range all {
+		if !strings.HasPrefix(k, "--color-") {
+			continue
+		}
+		if light[k] == "" || dark[k] == "" {
+			t.Errorf("expected colour token %s to be light-dark(LIGHT, DARK), got %q", k, v)
 		}
 	}
-	for k := range explicit {
-		if _, ok := dark[k]; !ok {
-			t.Errorf("expected %s, set in [data-theme=\"dark\"], also in the prefers-color-scheme block; it is missing", k)
-		}
-	}
-	for k := range dark {
-		if _, ok := light[k]; !ok {
-			t.Errorf("expected dark token %s to have a light value in :root; it has none", k)
-		}
-	}
-	for k := range light {
-		if strings.HasPrefix(k, "--color-") {
-			if _, ok := dark[k]; !ok {
-				t.Errorf("expected colour token %s to have a dark value; it has none", k)
-			}
+	css := readCSS(t)
+	for theme, want := range map[string]string{"light": "color-scheme: light;", "dark": "color-scheme: dark;"} {
+		if got := strings.TrimSpace(block(t, css, "\n[data-theme=\""+theme+"\"] {")); got != want {
+			t.Errorf("expected [data-theme=%q] to choose the colour scheme only (%q), got %q", theme, want, got)
 		}
 	}
 }
@@ -204,9 +200,7 @@ func TestDarkThemeCopiesMatch(t *testing.T) {
 func TestComponentsUseTokensOnly(t *testing.T) {
 	css := readCSS(t)
 	rest := css
-	for _, sel := range []string{lightSelector, "@media (prefers-color-scheme: dark)", darkSelector} {
-		rest = strings.Replace(rest, block(t, rest, sel), "", 1)
-	}
+	rest = strings.Replace(rest, block(t, rest, tokenSelector), "", 1)
 	rest = regexp.MustCompile(`(?s)/\*.*?\*/`).ReplaceAllString(rest, "")
 	for _, m := range regexp.MustCompile(`#[0-9a-fA-F]{3,8}\b|rgba?\(|hsla?\(`).FindAllString(rest, -1) {
 		t.Errorf("expected components to use colour tokens only, found a raw colour %q", m)
