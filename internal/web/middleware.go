@@ -149,23 +149,15 @@ func contentSecurityPolicy(cfg config.Config) string {
 func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		h := c.Response().Header()
-		// One backing array for all the values, instead of one slice per
-		// Header.Set; each value gets its own full slice, so a later Add
-		// to one header copies rather than writing into its neighbour.
-		v := make([]string, 8)
-		set := func(i int, key, value string) {
-			v[i] = value
-			h[key] = v[i : i+1 : i+1]
-		}
-		set(0, "Content-Security-Policy", s.csp)
-		set(1, "X-Content-Type-Options", "nosniff")
-		set(2, "Referrer-Policy", "no-referrer")
-		set(3, "X-Frame-Options", "DENY")
-		set(4, "Cross-Origin-Opener-Policy", "same-origin")
-		set(5, "Cross-Origin-Resource-Policy", "same-origin")
-		set(6, "Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+		h.Set("Content-Security-Policy", s.csp)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.Set("Cross-Origin-Resource-Policy", "same-origin")
+		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
 		if s.cfg.Secure() {
-			set(7, "Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
 		}
 		return next(c)
 	}
