@@ -143,6 +143,7 @@ type result struct {
 	done     int
 	elapsed  time.Duration
 	p50, p99 time.Duration
+	latency  []time.Duration // of each completed operation, sorted
 	failures int
 	firstErr error
 }
@@ -192,13 +193,20 @@ func phase(ctx context.Context, workers, total int, limit time.Duration, op func
 		}()
 	}
 	wg.Wait()
-	r := result{done: len(lat), elapsed: time.Since(start), failures: failures, firstErr: firstErr}
+	r := result{elapsed: time.Since(start), failures: failures, firstErr: firstErr}
+	r.setLatencies(lat)
+	return r
+}
+
+// setLatencies records the operations' latencies, their count and
+// percentiles.
+func (r *result) setLatencies(lat []time.Duration) {
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	r.latency, r.done = lat, len(lat)
 	if n := len(lat); n > 0 {
 		r.p50 = lat[n*50/100]
 		r.p99 = lat[min(n-1, n*99/100)]
 	}
-	return r
 }
 
 // pageViews has each client fetch / repeatedly.

@@ -20,6 +20,7 @@ import (
 type options struct {
 	logins      int           // complete logins per concurrency level
 	pages       int           // logged-in page views per concurrency level
+	rounds      int           // the page views are split into this many alternating rounds
 	levels      []int         // concurrent clients
 	phaseLimit  time.Duration // a phase stops at this bound even if unfinished
 	stores      []string      // session stores to measure
@@ -44,12 +45,17 @@ func main() {
 	opts := options{levels: []int{1, 8}}
 	flag.IntVar(&opts.logins, "logins", 400, "complete logins per concurrency level")
 	flag.IntVar(&opts.pages, "pages", 20000, "logged-in page views per concurrency level")
+	flag.IntVar(&opts.rounds, "rounds", 5, "alternating rounds the page views are split into (ratios are the median round's)")
 	flag.DurationVar(&opts.phaseLimit, "phase-limit", 60*time.Second, "upper bound on each phase")
 	stores := flag.String("stores", "memory,sqlite", "session stores to measure, comma separated (memory, sqlite)")
 	flag.BoolVar(&opts.keepWorkdir, "keep", false, "keep the working folder (binaries, logs) for inspection")
 	flag.StringVar(&opts.profileDir, "profile", "", "save 10-second CPU profiles of each server under login and page load into this folder (read with go tool pprof)")
 	flag.Parse()
 	opts.stores = splitList(*stores)
+	if opts.logins < 1 || opts.pages < 1 || opts.rounds < 1 || len(opts.stores) == 0 {
+		fmt.Fprintln(os.Stderr, "sgidweb-load: -logins, -pages and -rounds must be at least 1, and -stores must name a store")
+		os.Exit(2)
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -18,16 +19,22 @@ import (
 // report is everything the table shows for one server configuration.
 type report struct {
 	name                string
+	proc                *process
+	site                string
+	debugAddr           string
 	loginRows, pageRows []row
 	rssStart, rssPeak   int64
-	page                []byte // a logged-in home page, for the baseline to serve
+	clients             map[int][]*client // logged in, per number of clients
 }
 
 type row struct {
 	clients  int
 	res      result
+	cpu      time.Duration // the process's CPU time over the phase
 	cpuPerOp time.Duration
-	ratio    float64 // page rate over the baseline's at the same clients
+	// Page rate over the baseline's at the same clients: the median of the
+	// rounds' ratios, and their lowest and highest.
+	ratio, ratioLow, ratioHigh float64
 }
 
 func run(ctx context.Context, opts options, out io.Writer) error {
@@ -72,53 +79,141 @@ func run(ctx context.Context, opts options, out io.Writer) error {
 	}
 	defer mock.stop()
 
-	var reports []report
+	reports := make([]*report, len(opts.stores))
 	for i, store := range opts.stores {
-		rep, err := measureServer(ctx, opts, work, bin, store, addrs[i], mockEnv, transport)
+		rep, err := startServer(ctx, opts, work, bin, store, addrs[i], mockEnv)
 		if err != nil {
 			return fmt.Errorf("store %s: %w", store, err)
 		}
-		reports = append(reports, rep)
+		defer rep.proc.stop()
+		reports[i] = rep
 	}
 
-	// The baseline: a bare Echo handler in its own process serving the very
-	// bytes of a logged-in page, so the two differ only in the work done.
-	page := filepath.Join(work, "baseline.html")
-	if err := os.WriteFile(page, reports[0].page, 0o600); err != nil {
-		return err
-	}
-	baseAddr, err := freeAddr()
-	if err != nil {
-		return err
-	}
-	base, err := start(ctx, "baseline", work, nil, "http://"+baseAddr+"/readyz", self, "baseline-server", baseAddr, page)
-	if err != nil {
-		return err
-	}
-	baseline := map[int]row{}
+	// The baseline: a bare Echo handler in its own process, started once a
+	// server has shown a logged-in page.
+	baseline := &report{name: "bare Echo", clients: map[int][]*client{}}
 	for _, n := range opts.levels {
-		clients := make([]*client, n)
-		for i := range clients {
-			clients[i] = newClient("http://"+baseAddr, "", transport)
+		for _, rep := range reports {
+			if err := measureLogins(ctx, opts, rep, n, transport); err != nil {
+				return fmt.Errorf("store %s: %w", rep.name, err)
+			}
 		}
-		r, err := measure(base, func() result { return pageViews(ctx, clients, opts.pages, opts.phaseLimit, "") })
-		if err != nil {
+		if baseline.proc == nil {
+			if err := startBaseline(ctx, work, self, baseline, reports[0], reports[0].clients[n][0]); err != nil {
+				return err
+			}
+			defer baseline.proc.stop()
+		}
+		baseline.clients[n] = make([]*client, n)
+		for i := range baseline.clients[n] {
+			baseline.clients[n][i] = newClient(baseline.site, "", transport)
+		}
+		if err := measurePages(ctx, opts, n, baseline, reports); err != nil {
 			return err
 		}
-		baseline[n] = r
 	}
-	baseRSS, _, _ := base.memory()
-	base.stop()
-	for i := range reports {
-		for j := range reports[i].pageRows {
-			r := &reports[i].pageRows[j]
-			if b := baseline[r.clients].res.rate(); b > 0 {
-				r.ratio = r.res.rate() / b
+	if baseline.rssPeak, _, err = baseline.proc.memory(); err != nil {
+		return err
+	}
+	for _, rep := range reports {
+		if _, rep.rssPeak, err = rep.proc.memory(); err != nil {
+			return err
+		}
+		if opts.profileDir != "" {
+			if err := profileServer(ctx, opts, rep.debugAddr, rep.site, rep.name, transport); err != nil {
+				return err
 			}
 		}
 	}
-	printReport(out, opts, baseline, baseRSS, reports)
+	printReport(out, opts, baseline, reports)
 	return nil
+}
+
+// startBaseline starts the bare Echo server with the very bytes of a
+// logged-in page of from (fetched by c, logged in there), so the two
+// differ only in the work done.
+func startBaseline(ctx context.Context, work, self string, baseline, from *report, c *client) error {
+	body, _, err := c.do(ctx, http.MethodGet, from.site+"/", nil, http.StatusOK)
+	if err != nil {
+		return err
+	}
+	page := filepath.Join(work, "baseline.html")
+	if err := os.WriteFile(page, []byte(body), 0o600); err != nil {
+		return err
+	}
+	addr, err := freeAddr()
+	if err != nil {
+		return err
+	}
+	baseline.site = "http://" + addr
+	baseline.proc, err = start(ctx, "baseline", work, nil, baseline.site+"/readyz", self, "baseline-server", addr, page)
+	return err
+}
+
+// measurePages measures logged-in page views at n clients on the baseline
+// and every server. The machine is shared and its speed drifts, so the
+// page views are split into rounds that take turns (the order rotating each
+// round) and each round's rate is compared with the baseline's in the same
+// round: a slow minute then slows both sides of a ratio.
+func measurePages(ctx context.Context, opts options, n int, baseline *report, reports []*report) error {
+	targets := append([]*report{baseline}, reports...)
+	rounds := make([][]row, len(targets))
+	perRound := max(1, opts.pages/opts.rounds)
+	for round := range opts.rounds {
+		for k := range targets {
+			i := (k + round) % len(targets)
+			t := targets[i]
+			marker := `action="/auth/logout"`
+			r, err := measure(t.proc, func() result {
+				return pageViews(ctx, t.clients[n], perRound, opts.phaseLimit, marker)
+			})
+			if err != nil {
+				return fmt.Errorf("%s: %w", t.name, err)
+			}
+			rounds[i] = append(rounds[i], r)
+		}
+	}
+	for i, t := range targets {
+		r := combine(rounds[i])
+		r.clients = n
+		if i > 0 {
+			ratios := make([]float64, opts.rounds)
+			for round := range opts.rounds {
+				if b := rounds[0][round].res.rate(); b > 0 {
+					ratios[round] = rounds[i][round].res.rate() / b
+				}
+			}
+			sort.Float64s(ratios)
+			r.ratio, r.ratioLow, r.ratioHigh = median(ratios), ratios[0], ratios[len(ratios)-1]
+		}
+		t.pageRows = append(t.pageRows, r)
+	}
+	return nil
+}
+
+// median of sorted values.
+func median(sorted []float64) float64 {
+	n := len(sorted)
+	if n%2 == 1 {
+		return sorted[n/2]
+	}
+	return (sorted[n/2-1] + sorted[n/2]) / 2
+}
+
+// combine adds up the rounds of one target.
+func combine(rounds []row) row {
+	var r row
+	var lat []time.Duration
+	for _, x := range rounds {
+		r.res.elapsed += x.res.elapsed
+		r.cpu += x.cpu
+		lat = append(lat, x.res.latency...)
+	}
+	r.res.setLatencies(lat)
+	if r.res.done > 0 {
+		r.cpuPerOp = r.cpu / time.Duration(r.res.done)
+	}
+	return r
 }
 
 // measure runs f and returns its result with the process's CPU per
@@ -136,7 +231,7 @@ func measure(p *process, f func() result) (row, error) {
 	if res.firstErr != nil {
 		return row{}, fmt.Errorf("%s: %d failures, first: %w", p.name, res.failures, res.firstErr)
 	}
-	r := row{res: res}
+	r := row{res: res, cpu: after - before}
 	if res.done > 0 {
 		r.cpuPerOp = (after - before) / time.Duration(res.done)
 	}
@@ -186,94 +281,73 @@ func readEnvLines(path string) ([]string, error) {
 	return env, nil
 }
 
-func measureServer(ctx context.Context, opts options, work, bin, store, addr string, mockEnv []string, transport http.RoundTripper) (report, error) {
-	rep := report{name: store}
-	var err error
-	site := "http://" + addr
+// startServer starts sgidweb with one session store against the mock.
+func startServer(ctx context.Context, opts options, work, bin, store, addr string, mockEnv []string) (*report, error) {
+	rep := &report{name: "sgidweb " + store, site: "http://" + addr, clients: map[int][]*client{}}
 	spec := store
 	if store == "sqlite" {
 		spec = "sqlite:" + filepath.Join(work, "sessions-"+addr[strings.LastIndexByte(addr, ':')+1:]+".db")
 	}
-	env := append([]string{"ADDR=" + addr, "PUBLIC_URL=" + site, "SESSION_STORE=" + spec, "LOG_FORMAT=json"}, mockEnv...)
-	var debugAddr string
+	env := append([]string{"ADDR=" + addr, "PUBLIC_URL=" + rep.site, "SESSION_STORE=" + spec, "LOG_FORMAT=json"}, mockEnv...)
 	if opts.profileDir != "" {
-		if debugAddr, err = freeAddr(); err != nil {
-			return rep, err
+		var err error
+		if rep.debugAddr, err = freeAddr(); err != nil {
+			return nil, err
 		}
-		env = append(env, "DEBUG_ADDR="+debugAddr)
+		env = append(env, "DEBUG_ADDR="+rep.debugAddr)
 	}
-	srv, err := start(ctx, "sgidweb-"+store, work, env, site+"/readyz", bin)
-	if err != nil {
-		return rep, err
+	var err error
+	if rep.proc, err = start(ctx, "sgidweb-"+store, work, env, rep.site+"/readyz", bin); err != nil {
+		return nil, err
 	}
-	defer srv.stop()
-	if rep.rssStart, _, err = srv.memory(); err != nil {
-		return rep, err
-	}
-
-	for _, n := range opts.levels {
-		clients := make([]*client, n)
-		for i := range clients {
-			clients[i] = newClient(site, personas[i%len(personas)], transport)
-		}
-		r, err := measure(srv, func() result {
-			return phase(ctx, n, opts.logins, opts.phaseLimit, func(ctx context.Context, w int) error { return clients[w].login(ctx) })
-		})
-		if err != nil {
-			return rep, err
-		}
-		r.clients = n
-		rep.loginRows = append(rep.loginRows, r)
-
-		// Each client is now logged in: measure its page views.
-		r, err = measure(srv, func() result {
-			return pageViews(ctx, clients, opts.pages, opts.phaseLimit, `action="/auth/logout"`)
-		})
-		if err != nil {
-			return rep, err
-		}
-		r.clients = n
-		rep.pageRows = append(rep.pageRows, r)
-		if rep.page == nil {
-			body, _, err := clients[0].do(ctx, http.MethodGet, site+"/", nil, http.StatusOK)
-			if err != nil {
-				return rep, err
-			}
-			rep.page = []byte(body)
-		}
-	}
-	if _, rep.rssPeak, err = srv.memory(); err != nil {
-		return rep, err
-	}
-	if opts.profileDir != "" {
-		if err := profileServer(ctx, opts, debugAddr, site, store, transport); err != nil {
-			return rep, err
-		}
+	if rep.rssStart, _, err = rep.proc.memory(); err != nil {
+		rep.proc.stop()
+		return nil, err
 	}
 	return rep, nil
 }
 
-func printReport(out io.Writer, opts options, baseline map[int]row, baseRSS int64, reports []report) {
+// measureLogins has n clients log in, opts.logins times in all, and
+// keeps them logged in for the page views.
+func measureLogins(ctx context.Context, opts options, rep *report, n int, transport http.RoundTripper) error {
+	clients := make([]*client, n)
+	for i := range clients {
+		clients[i] = newClient(rep.site, personas[i%len(personas)], transport)
+	}
+	r, err := measure(rep.proc, func() result {
+		return phase(ctx, n, opts.logins, opts.phaseLimit, func(ctx context.Context, w int) error { return clients[w].login(ctx) })
+	})
+	if err != nil {
+		return err
+	}
+	r.clients = n
+	rep.loginRows = append(rep.loginRows, r)
+	rep.clients[n] = clients
+	return nil
+}
+
+func printReport(out io.Writer, opts options, baseline *report, reports []*report) {
 	fmt.Fprintf(out, "\nmachine: %s, %d CPUs, %s, %s\n", cpuModel(), runtime.NumCPU(), runtime.Version(), time.Now().UTC().Format("2006-01-02"))
-	fmt.Fprintf(out, "load: %d logins and %d page views per level, clients %v, on loopback\n\n", opts.logins, opts.pages, opts.levels)
+	fmt.Fprintf(out, "load: %d logins and %d page views per level (pages in %d alternating rounds), clients %v, on loopback\n\n",
+		opts.logins, opts.pages, opts.rounds, opts.levels)
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "server\twhat\tclients\tper second\tp50\tp99\tCPU per op\tvs bare Echo\t")
-	for _, n := range opts.levels {
-		b := baseline[n]
-		fmt.Fprintf(tw, "bare Echo\tpage\t%d\t%.0f\t%s\t%s\t%s\t1.00x\t\n", n, b.res.rate(), ms(b.res.p50), ms(b.res.p99), ms(b.cpuPerOp))
+	fmt.Fprintln(tw, "server\twhat\tclients\tper second\tp50\tp99\tCPU per op\tvs bare Echo (rounds)\t")
+	for _, r := range baseline.pageRows {
+		fmt.Fprintf(tw, "%s\tpage\t%d\t%.0f\t%s\t%s\t%s\t1.00x\t\n", baseline.name, r.clients, r.res.rate(), ms(r.res.p50), ms(r.res.p99), ms(r.cpuPerOp))
 	}
 	for _, rep := range reports {
 		for _, r := range rep.loginRows {
-			fmt.Fprintf(tw, "sgidweb %s\tlogin\t%d\t%.0f\t%s\t%s\t%s\t\t\n", rep.name, r.clients, r.res.rate(), ms(r.res.p50), ms(r.res.p99), ms(r.cpuPerOp))
+			fmt.Fprintf(tw, "%s\tlogin\t%d\t%.0f\t%s\t%s\t%s\t\t\n", rep.name, r.clients, r.res.rate(), ms(r.res.p50), ms(r.res.p99), ms(r.cpuPerOp))
 		}
 		for _, r := range rep.pageRows {
-			fmt.Fprintf(tw, "sgidweb %s\tlogged-in GET /\t%d\t%.0f\t%s\t%s\t%s\t%.2fx\t\n", rep.name, r.clients, r.res.rate(), ms(r.res.p50), ms(r.res.p99), ms(r.cpuPerOp), r.ratio)
+			fmt.Fprintf(tw, "%s\tlogged-in GET /\t%d\t%.0f\t%s\t%s\t%s\t%.2fx (%.2f-%.2f)\t\n", rep.name, r.clients, r.res.rate(), ms(r.res.p50), ms(r.res.p99), ms(r.cpuPerOp),
+				r.ratio, r.ratioLow, r.ratioHigh)
 		}
 	}
 	tw.Flush()
-	fmt.Fprintf(out, "\nresident memory: bare Echo %s;", mb(baseRSS))
+	fmt.Fprintf(out, "\nresident memory: bare Echo %s;", mb(baseline.rssPeak))
 	for _, rep := range reports {
-		fmt.Fprintf(out, " sgidweb %s %s at start, %s at peak;", rep.name, mb(rep.rssStart), mb(rep.rssPeak))
+		fmt.Fprintf(out, " %s %s at start, %s at peak;", rep.name, mb(rep.rssStart), mb(rep.rssPeak))
 	}
 	fmt.Fprintln(out)
 }
