@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -18,6 +19,7 @@ import (
 	"github.com/sgidweb/sgidweb/internal/config"
 	"github.com/sgidweb/sgidweb/internal/doctor"
 	"github.com/sgidweb/sgidweb/internal/keys"
+	"github.com/sgidweb/sgidweb/internal/logging"
 )
 
 // gcPercent is the garbage collector's target when GOGC is not set. The
@@ -67,13 +69,17 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	return app.Run(ctx, cfg, newLogger(cfg))
+	// Access lines are written in batches; every other line at once, after
+	// the access lines before it.
+	out := logging.NewWriter(os.Stderr, logging.FlushEvery)
+	defer out.Close()
+	return app.Run(ctx, cfg, newLogger(cfg, out), app.WithAccessLog(newLogger(cfg, out.Batched())))
 }
 
-func newLogger(cfg config.Config) *slog.Logger {
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: slog.LevelInfo}
 	if cfg.LogFormat == "text" {
-		return slog.New(slog.NewTextHandler(os.Stderr, opts))
+		return slog.New(slog.NewTextHandler(w, opts))
 	}
-	return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+	return slog.New(slog.NewJSONHandler(w, opts))
 }

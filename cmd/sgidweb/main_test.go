@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"syscall"
 	"testing"
 
@@ -77,5 +78,10 @@ func TestSIGTERMExitsZero(t *testing.T) {
 	}
 	if messages[len(messages)-1] != "shutting down" {
 		t.Errorf("want the last log line to be the shutdown, got %v", messages)
+	}
+	// Access lines are written in batches; the one for /healthz must not
+	// be lost when the server stops.
+	if !slices.Contains(messages, "request") {
+		t.Errorf("the access line for /healthz is missing; logged %v", messages)
 	}
 }

@@ -61,7 +61,14 @@ func (a *App) SessionCookieName() string { return a.cookie }
 type Option func(*buildOptions)
 
 type buildOptions struct {
-	now func() time.Time
+	now       func() time.Time
+	accessLog *slog.Logger
+}
+
+// WithAccessLog sends the one line per request to log rather than to the
+// main logger; the binary passes one that writes in batches.
+func WithAccessLog(log *slog.Logger) Option {
+	return func(o *buildOptions) { o.accessLog = log }
 }
 
 // WithClock makes sessions, login flows and the sgID client (ID token
@@ -145,7 +152,7 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opt
 			log.Warn("AUDIT_HASH_KEY is not set: audit lines name people by a hash under a random key made for this process, so the same person gets a different hash after a restart or on another instance; set AUDIT_HASH_KEY to correlate them")
 		}
 	}
-	deps := web.Deps{Config: cfg, Logger: log, SGID: client, Store: store, AuditKey: auditKey, Now: o.now}
+	deps := web.Deps{Config: cfg, Logger: log, AccessLog: o.accessLog, SGID: client, Store: store, AuditKey: auditKey, Now: o.now}
 	a := &App{Config: cfg, Store: store, Mock: mock, log: log}
 	if m != nil {
 		deps.Metrics = m
@@ -213,8 +220,8 @@ func setUpMock(cfg config.Config, log *slog.Logger) (config.Config, *mocksgid.Pr
 
 // Run serves until ctx ends, then shuts down cleanly: no new connections,
 // in-flight requests get shutdownGrace to finish, and the store is closed.
-func Run(ctx context.Context, cfg config.Config, log *slog.Logger) error {
-	a, err := Build(ctx, cfg, log)
+func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Option) error {
+	a, err := Build(ctx, cfg, log, opts...)
 	if err != nil {
 		return err
 	}

@@ -65,7 +65,7 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 		// logger(): the line reads the same, without building a logger per
 		// request.
 		ctx := c.Request().Context()
-		s.log.LogAttrs(ctx, slog.LevelInfo, "request",
+		s.access.LogAttrs(ctx, slog.LevelInfo, "request",
 			slog.String("request_id", RequestID(ctx)),
 			slog.String("method", c.Request().Method),
 			slog.String("route", route),

@@ -6,12 +6,15 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/sgidweb/sgidweb/internal/app"
+	"github.com/sgidweb/sgidweb/internal/apptest"
 	"github.com/sgidweb/sgidweb/internal/mocksgid"
 	"github.com/sgidweb/sgidweb/internal/web"
 )
@@ -284,5 +287,25 @@ func TestAccessLineCarriesTheRequestIDOnceAndFirst(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("no access line for request %s in %s", id, s.logs.String())
+	}
+}
+
+// The binary gives access lines their own, batched logger: they must go
+// there and nowhere else, while audit lines stay on the main logger.
+func TestAccessLinesGoToTheAccessLogger(t *testing.T) {
+	var access apptest.LogBuffer
+	accessLog := slog.New(slog.NewJSONHandler(&access, nil))
+	s := startSiteOn(t, apptest.Listen(t), nil, app.WithAccessLog(accessLog))
+	b := s.newBrowser()
+	b.login(s.app.Mock.Personas()[0].ID, true)
+	b.get("/")
+	if strings.Contains(s.logs.String(), `"msg":"request"`) {
+		t.Errorf("access lines reached the main log: %s", s.logs.String())
+	}
+	if !strings.Contains(access.String(), `"msg":"request","request_id":"`) {
+		t.Errorf("no access line in the access log: %q", access.String())
+	}
+	if strings.Contains(access.String(), `"msg":"audit"`) || !strings.Contains(s.logs.String(), `"msg":"audit"`) {
+		t.Errorf("audit lines must stay on the main log\nmain: %s\naccess: %s", s.logs.String(), access.String())
 	}
 }

@@ -18,11 +18,14 @@ import (
 
 // Deps are what the server needs; app.Run builds them once.
 type Deps struct {
-	Config   config.Config
-	Logger   *slog.Logger
-	SGID     *sgid.Client
-	Sessions *session.Manager
-	Store    session.Store
+	Config config.Config
+	Logger *slog.Logger
+	// AccessLog gets the one line per request; Logger when nil. The
+	// binary gives it a batched writer (internal/logging).
+	AccessLog *slog.Logger
+	SGID      *sgid.Client
+	Sessions  *session.Manager
+	Store     session.Store
 	// Mock is the embedded mock provider's handler, served under
 	// config.MockPath; nil unless in mock mode.
 	Mock http.Handler
@@ -38,6 +41,7 @@ type Deps struct {
 type Server struct {
 	cfg      config.Config
 	log      *slog.Logger
+	access   *slog.Logger
 	sgid     *sgid.Client
 	sessions *session.Manager
 	store    session.Store
@@ -54,6 +58,7 @@ func New(d Deps) *Server {
 	s := &Server{
 		cfg:      d.Config,
 		log:      d.Logger,
+		access:   d.AccessLog,
 		sgid:     d.SGID,
 		sessions: d.Sessions,
 		store:    d.Store,
@@ -65,6 +70,9 @@ func New(d Deps) *Server {
 	}
 	if s.now == nil {
 		s.now = time.Now
+	}
+	if s.access == nil {
+		s.access = s.log
 	}
 	if s.metrics == nil {
 		s.metrics = noRecorder{}
