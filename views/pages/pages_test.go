@@ -479,7 +479,9 @@ func TestLayoutShell(t *testing.T) {
 	one(t, doc, "main#main")
 	one(t, doc, "footer")
 	attr(t, one(t, doc, "a.skip-link"), "href", "#main")
-	text(t, one(t, doc, "header .site-header__name"), "sgidweb")
+	// The header and footer write the name out; it must be SiteName.
+	text(t, one(t, doc, "header .site-header__name"), layouts.SiteName)
+	contains(t, one(t, doc, "footer"), layouts.SiteName+" signs you in with sgID")
 	if n := doc.Find("h1").Length(); n != 1 {
 		t.Errorf("expected one <h1>, got %d", n)
 	}
