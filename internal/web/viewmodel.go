@@ -23,7 +23,7 @@ func (s *Server) homeProps(c echo.Context) pages.HomeProps {
 	props.Consent = pages.ConsentStatusProps{LoggedIn: loggedIn, Denied: !loggedIn && s.sessions.Denied(ctx)}
 	props.Profile = pages.ProfileProps{LoggedIn: loggedIn}
 	if !loggedIn {
-		props.Consent.Requested = consentItems(dataScopes(s.sgid.Scopes()))
+		props.Consent.Requested = s.requested
 		return props
 	}
 	// The greeting shows the name under the profile's bounds.
@@ -76,6 +76,13 @@ func testIDs(scope string) scopeTestIDs {
 		return ids
 	}
 	return scopeTestIDs{consentItem: pages.ConsentItemTestID(scope), field: pages.FieldTestID(scope)}
+}
+
+// requestedItems is what the consent region lists before login for a site
+// asking for scopes. Every page view shares the slice, so it is clipped:
+// appending to it elsewhere copies instead of writing into it.
+func requestedItems(scopes []string) []pages.ConsentItem {
+	return slices.Clip(consentItems(dataScopes(scopes)))
 }
 
 // dataScopes drops openid, which asks for the login itself, not for data.
