@@ -28,8 +28,10 @@ const Prefix = "/assets/"
 const hashLen = 8
 
 var (
-	hashedByName = map[string]string{} // "css/app.css" -> "css/app.3f2a9c1b.css"
-	nameByHashed = map[string]string{} // the reverse
+	nameByHashed = map[string]string{} // "css/app.3f2a9c1b.css" -> "css/app.css"
+	// pathByName is what Path returns for each embedded file, made once:
+	// every page asks for the stylesheet and the script.
+	pathByName = map[string]string{} // "css/app.css" -> "/assets/css/app.3f2a9c1b.css"
 
 	// disk is the folder UseDir chose, nil when the embedded files are served.
 	disk fs.FS
@@ -75,8 +77,8 @@ func init() {
 		}
 		sum := sha256.Sum256(b)
 		hashed := hashedName(name, hex.EncodeToString(sum[:])[:hashLen])
-		hashedByName[name] = hashed
 		nameByHashed[hashed] = name
+		pathByName[name] = Prefix + hashed
 		return nil
 	})
 	if err != nil {
@@ -103,8 +105,8 @@ func Path(name string) string {
 	if disk != nil {
 		return Prefix + name
 	}
-	if hashed, ok := hashedByName[name]; ok {
-		return Prefix + hashed
+	if p, ok := pathByName[name]; ok {
+		return p
 	}
 	return Prefix + name
 }

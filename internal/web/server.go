@@ -14,6 +14,7 @@ import (
 	"github.com/sgidweb/sgidweb/internal/config"
 	"github.com/sgidweb/sgidweb/internal/session"
 	"github.com/sgidweb/sgidweb/internal/sgid"
+	"github.com/sgidweb/sgidweb/views/pages"
 )
 
 // Deps are what the server needs; app.Run builds them once.
@@ -51,6 +52,9 @@ type Server struct {
 	echo     *echo.Echo
 	csp      string
 	now      func() time.Time
+	// requested is what sgID will ask for, as the page shows it before
+	// login: fixed by the configuration, so made once.
+	requested []pages.ConsentItem
 }
 
 // New builds the server and its routes.
@@ -78,6 +82,7 @@ func New(d Deps) *Server {
 		s.metrics = noRecorder{}
 	}
 	s.csp = contentSecurityPolicy(d.Config)
+	s.requested = requestedItems(d.SGID.Scopes())
 	s.echo.HideBanner = true
 	s.echo.HidePort = true
 	s.echo.HTTPErrorHandler = s.handleError

@@ -3,6 +3,7 @@ package pages_test
 import (
 	"context"
 	"io"
+	"slices"
 	"testing"
 
 	"github.com/a-h/templ"
@@ -21,8 +22,26 @@ func benchRender(b *testing.B, c templ.Component) {
 	}
 }
 
-func BenchmarkHomeAnonymous(b *testing.B) { benchRender(b, pages.Home(anonymousHome())) }
+// withTestIDs fills in the test ids as the server's view model does, from
+// strings it makes once, so the benchmarks render what a page view renders.
+func withTestIDs(p pages.HomeProps) pages.HomeProps {
+	for _, items := range [][]pages.ConsentItem{p.Consent.Requested, p.Consent.Shared, p.Consent.NotProvided} {
+		for i := range items {
+			items[i].TestID = pages.ConsentItemTestID(items[i].Scope)
+		}
+	}
+	fields := slices.Clone(p.Profile.Fields)
+	for i := range fields {
+		fields[i].TestID = pages.FieldTestID(fields[i].Scope)
+	}
+	p.Profile.Fields = fields
+	return p
+}
 
-func BenchmarkHomeLoggedIn(b *testing.B) { benchRender(b, pages.Home(loggedInHome())) }
+func BenchmarkHomeAnonymous(b *testing.B) { benchRender(b, pages.Home(withTestIDs(anonymousHome()))) }
 
-func BenchmarkProfilePanel(b *testing.B) { benchRender(b, pages.ProfilePanel(loggedInHome().Profile)) }
+func BenchmarkHomeLoggedIn(b *testing.B) { benchRender(b, pages.Home(withTestIDs(loggedInHome()))) }
+
+func BenchmarkProfilePanel(b *testing.B) {
+	benchRender(b, pages.ProfilePanel(withTestIDs(loggedInHome()).Profile))
+}

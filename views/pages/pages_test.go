@@ -176,24 +176,35 @@ func TestLoginButtonLoggedInWithoutName(t *testing.T) {
 	one(t, doc, testID("logout-submit"))
 }
 
+// The templates write the region ids as literals; the constants in props.go
+// are what the rest of the site uses, so the two must agree.
 func TestRegionRootsHaveMatchingIDAndNoSelfRefresh(t *testing.T) {
-	doc := render(t, pages.Home(loggedInHome()))
-	for _, id := range []string{"login-button", "consent-status", "profile-panel"} {
-		root := one(t, doc, testID(id))
-		attr(t, root, "id", id)
-		// A region fetches nothing by itself: an hx-get without a trigger
-		// would reload it on every click.
-		if _, ok := root.Attr("hx-get"); ok {
-			t.Errorf("region %s has an hx-get", id)
+	for _, p := range []pages.HomeProps{loggedInHome(), anonymousHome()} {
+		doc := render(t, pages.Home(p))
+		for _, id := range []string{pages.LoginButtonID, pages.ConsentStatusID, pages.ProfilePanelID} {
+			root := one(t, doc, testID(id))
+			attr(t, root, "id", id)
+			// A region fetches nothing by itself: an hx-get without a trigger
+			// would reload it on every click.
+			if _, ok := root.Attr("hx-get"); ok {
+				t.Errorf("region %s has an hx-get", id)
+			}
 		}
+		for _, id := range []string{pages.ConsentStatusID, pages.ProfilePanelID} {
+			heading := one(t, doc, testID(id)+" h2")
+			attr(t, heading, "id", id+"-heading")
+			attr(t, one(t, doc, testID(id)), "aria-labelledby", id+"-heading")
+		}
+		// The login and logout forms swap the login region.
+		attr(t, one(t, doc, testID(pages.LoginButtonID)+" form"), "hx-target", "#"+pages.LoginButtonID)
+		attr(t, one(t, doc, testID(pages.HomePageID)), "id", pages.HomePageID)
 	}
-	attr(t, one(t, doc, testID("home-page")), "id", "home-page")
 
 	// Each region rendered alone, as /fragments/ serves it, has the same root.
 	alone := map[string]templ.Component{
-		"login-button":   pages.LoginButton(pages.LoginButtonProps{}),
-		"consent-status": pages.ConsentStatus(pages.ConsentStatusProps{}),
-		"profile-panel":  pages.ProfilePanel(pages.ProfileProps{}),
+		pages.LoginButtonID:   pages.LoginButton(pages.LoginButtonProps{}),
+		pages.ConsentStatusID: pages.ConsentStatus(pages.ConsentStatusProps{}),
+		pages.ProfilePanelID:  pages.ProfilePanel(pages.ProfileProps{}),
 	}
 	for id, c := range alone {
 		var buf bytes.Buffer
@@ -201,7 +212,7 @@ func TestRegionRootsHaveMatchingIDAndNoSelfRefresh(t *testing.T) {
 			t.Fatalf("render %s: %v", id, err)
 		}
 		prefix := `<div id="` + id + `"`
-		if id != "login-button" {
+		if id != pages.LoginButtonID {
 			prefix = `<section id="` + id + `"`
 		}
 		if !strings.HasPrefix(buf.String(), prefix) {
@@ -468,7 +479,9 @@ func TestLayoutShell(t *testing.T) {
 	one(t, doc, "main#main")
 	one(t, doc, "footer")
 	attr(t, one(t, doc, "a.skip-link"), "href", "#main")
-	text(t, one(t, doc, "header .site-header__name"), "sgidweb")
+	// The header and footer write the name out; it must be SiteName.
+	text(t, one(t, doc, "header .site-header__name"), layouts.SiteName)
+	contains(t, one(t, doc, "footer"), layouts.SiteName+" signs you in with sgID")
 	if n := doc.Find("h1").Length(); n != 1 {
 		t.Errorf("expected one <h1>, got %d", n)
 	}

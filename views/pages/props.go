@@ -39,6 +39,16 @@ type ConsentItem struct {
 	Scope   string // e.g. "myinfo.name"
 	Label   string // e.g. "Name"
 	Purpose string // why this site asks for it
+	// TestID is the item's data-testid, ConsentItemTestID(Scope). The
+	// server fills it from strings made once; empty, the view derives it.
+	TestID string
+}
+
+func (it ConsentItem) testID() string {
+	if it.TestID != "" {
+		return it.TestID
+	}
+	return ConsentItemTestID(it.Scope)
 }
 
 // Field is one profile value, already formatted by the server.
@@ -52,6 +62,16 @@ type Field struct {
 	Columns      []string // KindTable: column headings
 	Rows         [][]string
 	Truncated    bool // the value was longer than the site shows; a note says so
+	// TestID is the field's data-testid, FieldTestID(Scope). The server
+	// fills it from strings made once; empty, the view derives it.
+	TestID string
+}
+
+func (f Field) testID() string {
+	if f.TestID != "" {
+		return f.TestID
+	}
+	return FieldTestID(f.Scope)
 }
 
 // LoginButtonProps feeds the login/logout region.
@@ -111,3 +131,10 @@ type ErrorProps struct {
 func ScopeTestID(scope string) string {
 	return strings.ReplaceAll(scope, ".", "-")
 }
+
+// FieldTestID is the data-testid of a profile field: "field-myinfo-name".
+func FieldTestID(scope string) string { return "field-" + ScopeTestID(scope) }
+
+// ConsentItemTestID is the data-testid of a consent list item:
+// "consent-item-myinfo-name".
+func ConsentItemTestID(scope string) string { return "consent-item-" + ScopeTestID(scope) }
