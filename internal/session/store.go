@@ -275,31 +275,31 @@ func openSQLite(ctx context.Context, path string, cacheLimit int) (Store, error)
 	if !ownsSQLiteFile {
 		cacheLimit = 0
 	}
-	st, db, err := openSQLiteFile(ctx, path, cacheLimit)
+	st, err := openSQLiteFile(ctx, path, cacheLimit)
 	if err != nil {
 		unlock()
 		return nil, err
 	}
-	return &guarded{Store: st, kind: "sqlite", ping: db.PingContext, close: func() error {
+	return &guarded{Store: st, kind: "sqlite", ping: st.db.PingContext, close: func() error {
 		err := st.Close()
 		return errors.Join(err, unlock())
 	}}, nil
 }
 
-func openSQLiteFile(ctx context.Context, path string, cacheLimit int) (*sqliteStore, *sql.DB, error) {
+func openSQLiteFile(ctx context.Context, path string, cacheLimit int) (*sqliteStore, error) {
 	// The sessions hold personal data. SQLite gives its -wal and -shm files
 	// the database file's mode, so the file is made 0600 before SQLite
 	// first opens it, and -wal and -shm left by an earlier run (perhaps
 	// with a looser mode) are restricted too.
 	if err := restrictSQLiteFiles(path); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	// WAL lets page views read while a login writes; the busy timeout makes
 	// concurrent writers wait instead of failing.
 	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=synchronous(NORMAL)"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
-		return nil, nil, fmt.Errorf("session: open sqlite %s: %w", path, err)
+		return nil, fmt.Errorf("session: open sqlite %s: %w", path, err)
 	}
 	const schema = `CREATE TABLE IF NOT EXISTS sessions (
 		token TEXT PRIMARY KEY,
@@ -309,14 +309,14 @@ func openSQLiteFile(ctx context.Context, path string, cacheLimit int) (*sqliteSt
 	CREATE INDEX IF NOT EXISTS sessions_expiry_idx ON sessions(expiry);`
 	if _, err := db.ExecContext(ctx, schema); err != nil {
 		db.Close()
-		return nil, nil, fmt.Errorf("session: prepare sqlite %s: %w", path, err)
+		return nil, fmt.Errorf("session: prepare sqlite %s: %w", path, err)
 	}
 	st, err := newSQLiteStore(ctx, db, cacheLimit)
 	if err != nil {
 		db.Close()
-		return nil, nil, fmt.Errorf("session: prepare sqlite %s: %w", path, err)
+		return nil, fmt.Errorf("session: prepare sqlite %s: %w", path, err)
 	}
-	return st, db, nil
+	return st, nil
 }
 
 // Check opens the store spec names, pings it and closes it, for sgidweb
