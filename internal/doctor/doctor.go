@@ -359,16 +359,15 @@ func checkSessionStore(ctx context.Context, cfg config.Config) Result {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	kind := session.Kind(cfg.SessionStore)
-	st, err := session.Open(ctx, cfg.SessionStore)
-	if err == nil {
-		err = st.Ping(ctx)
-		st.Close()
-	}
+	inUse, err := session.Check(ctx, cfg.SessionStore)
 	if err != nil {
 		r.Status, r.Detail = Fail, fmt.Sprintf("%s store does not answer: %v", kind, err)
 		r.Fix = "check SESSION_STORE and that the store is running and reachable: memory, sqlite:PATH (a folder this user may write), redis://HOST:PORT/DB or postgres://USER@HOST:PORT/DB"
 		return r
 	}
 	r.Status, r.Detail = OK, kind+" store answers"
+	if inUse {
+		r.Detail = kind + " store answers; a running sgidweb owns the file, so no second server can use it"
+	}
 	return r
 }

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/sgidweb/sgidweb/internal/doctor"
 	"github.com/sgidweb/sgidweb/internal/keys"
+	"github.com/sgidweb/sgidweb/internal/session"
 )
 
 // fakeSGID serves a JWKS and stamps its answers with a Date skewed by skew.
@@ -219,5 +221,31 @@ func TestMockModeIsRefused(t *testing.T) {
 	out, err := run(t, map[string]string{"SESSION_STORE": "memory"}, "")
 	if err == nil || line(out, "FAIL", "mode") == "" || !strings.Contains(out, "embedded mock") {
 		t.Fatalf("no credentials: want a clear refusal, got %v\n%s", err, out)
+	}
+}
+
+// doctor runs beside the server it checks: a SQLite file that server owns
+// is read without taking it, and reported fine and in use.
+func TestSQLiteStoreInUseByAServerIsFine(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("SQLite files are not locked on Windows")
+	}
+	_, env, pub := setup(t)
+	path := filepath.Join(t.TempDir(), "sessions.db")
+	server, err := session.Open(context.Background(), "sqlite:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer server.Close()
+	env["SESSION_STORE"] = "sqlite:" + path
+	out, err := run(t, env, pub)
+	if err != nil {
+		t.Fatalf("want doctor to pass beside a running server, got %v\n%s", err, out)
+	}
+	if l := line(out, "ok", "session store"); !strings.Contains(l, "a running sgidweb owns the file") {
+		t.Errorf("want the store ok and said to be in use, got %q in\n%s", l, out)
+	}
+	if err := server.Commit("tok", []byte("data"), time.Now().Add(time.Hour)); err != nil {
+		t.Fatalf("the server after doctor ran: %v", err)
 	}
 }

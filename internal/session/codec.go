@@ -61,6 +61,8 @@ func (codec) Encode(deadline time.Time, values map[string]interface{}) ([]byte, 
 	return b, nil
 }
 
+// Decode copies everything it keeps and never writes to b: the memory
+// store and the SQLite cache hand it the slices they hold.
 func (codec) Decode(b []byte) (time.Time, map[string]interface{}, error) {
 	if len(b) < 9 || b[0] != codecVersion {
 		return time.Time{}, nil, errCodec

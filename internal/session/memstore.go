@@ -59,6 +59,13 @@ func (s *memStore) Delete(token string) error {
 	return nil
 }
 
+// findInMemory lets guarded skip its deadline timer: every answer here
+// comes from memory.
+func (s *memStore) findInMemory(token string) ([]byte, bool) {
+	b, ok, _ := s.Find(token)
+	return b, ok
+}
+
 // FindCtx, CommitCtx and DeleteCtx make this an scs.CtxStore; memory
 // answers at once, so the context has nothing to bound.
 func (s *memStore) FindCtx(_ context.Context, token string) ([]byte, bool, error) {

@@ -14,15 +14,26 @@ import (
 type sqliteStore struct {
 	db                   *sql.DB
 	find, commit, delete *sql.Stmt
-	stop                 chan struct{}
-	done                 chan struct{}
+	// cache, when not nil, answers reads from memory. It is right only
+	// because this process alone writes the file (see lockSQLite).
+	cache *sessionCache
+	// writing is held across a write to the file and to the cache, so the
+	// cache takes concurrent writes of one session in the file's order.
+	// A channel, so that waiting for it respects the caller's deadline.
+	writing chan struct{}
+	stop    chan struct{}
+	done    chan struct{}
 }
 
 // cleanupEvery is how often expired sessions are deleted.
 const cleanupEvery = 5 * time.Minute
 
-func newSQLiteStore(ctx context.Context, db *sql.DB) (*sqliteStore, error) {
-	s := &sqliteStore{db: db, stop: make(chan struct{}), done: make(chan struct{})}
+// newSQLiteStore prepares the statements; a cacheLimit of 0 means no cache.
+func newSQLiteStore(ctx context.Context, db *sql.DB, cacheLimit int) (*sqliteStore, error) {
+	s := &sqliteStore{db: db, writing: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	if cacheLimit > 0 {
+		s.cache = newSessionCache(cacheLimit)
+	}
 	var err error
 	prepare := func(query string) *sql.Stmt {
 		if err != nil {
@@ -32,7 +43,7 @@ func newSQLiteStore(ctx context.Context, db *sql.DB) (*sqliteStore, error) {
 		st, err = db.PrepareContext(ctx, query)
 		return st
 	}
-	s.find = prepare(`SELECT data FROM sessions WHERE token = ? AND expiry > ?`)
+	s.find = prepare(`SELECT data, expiry FROM sessions WHERE token = ? AND expiry > ?`)
 	s.commit = prepare(`REPLACE INTO sessions (token, data, expiry) VALUES (?, ?, ?)`)
 	s.delete = prepare(`DELETE FROM sessions WHERE token = ?`)
 	if err != nil {
@@ -48,6 +59,11 @@ func julianDay(t time.Time) float64 {
 	return float64(t.UnixNano())/float64(24*time.Hour) + 2440587.5
 }
 
+// fromJulianDay is the time of a SQLite day number, to within microseconds.
+func fromJulianDay(d float64) time.Time {
+	return time.Unix(0, int64((d-2440587.5)*float64(24*time.Hour)))
+}
+
 func (s *sqliteStore) Find(token string) ([]byte, bool, error) {
 	return s.FindCtx(context.Background(), token)
 }
@@ -60,29 +76,81 @@ func (s *sqliteStore) Delete(token string) error {
 	return s.DeleteCtx(context.Background(), token)
 }
 
+// findInMemory answers from the cache only; guarded asks it first because
+// such an answer cannot hang, so it needs no deadline.
+func (s *sqliteStore) findInMemory(token string) ([]byte, bool) {
+	if s.cache == nil {
+		return nil, false
+	}
+	return s.cache.find(token, time.Now())
+}
+
 // FindCtx, CommitCtx and DeleteCtx make this an scs.CtxStore, so a request's
 // deadline bounds its store calls.
 func (s *sqliteStore) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
-	var b []byte
-	err := s.find.QueryRowContext(ctx, token, julianDay(time.Now())).Scan(&b)
+	if b, ok := s.findInMemory(token); ok {
+		return b, true, nil
+	}
+	var seen uint64
+	if s.cache != nil {
+		seen = s.cache.version()
+	}
+	var b []byte // Scan copies into a new slice, which the cache may keep
+	var expiry float64
+	err := s.find.QueryRowContext(ctx, token, julianDay(time.Now())).Scan(&b, &expiry)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, false, nil
 	}
 	if err != nil {
 		return nil, false, err
 	}
+	if s.cache != nil {
+		s.cache.fill(token, b, fromJulianDay(expiry), seen)
+	}
 	return b, true, nil
 }
 
 func (s *sqliteStore) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
+	if err := s.lockWrites(ctx); err != nil {
+		return err
+	}
+	defer s.unlockWrites()
 	_, err := s.commit.ExecContext(ctx, token, b, julianDay(expiry))
+	if s.cache != nil {
+		if err != nil {
+			// The write may or may not have reached the file: the next
+			// read goes there.
+			s.cache.drop(token)
+		} else {
+			// A copy: the caller may reuse b.
+			s.cache.put(token, append([]byte(nil), b...), expiry)
+		}
+	}
 	return err
 }
 
 func (s *sqliteStore) DeleteCtx(ctx context.Context, token string) error {
+	if err := s.lockWrites(ctx); err != nil {
+		return err
+	}
+	defer s.unlockWrites()
 	_, err := s.delete.ExecContext(ctx, token)
+	if s.cache != nil {
+		s.cache.drop(token)
+	}
 	return err
 }
+
+func (s *sqliteStore) lockWrites(ctx context.Context) error {
+	select {
+	case s.writing <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (s *sqliteStore) unlockWrites() { <-s.writing }
 
 func (s *sqliteStore) cleanup() {
 	defer close(s.done)
@@ -95,7 +163,11 @@ func (s *sqliteStore) cleanup() {
 		case <-t.C:
 			// A failed sweep is retried at the next tick; expired rows are
 			// never served meanwhile because Find checks the expiry.
-			_, _ = s.db.Exec(`DELETE FROM sessions WHERE expiry < ?`, julianDay(time.Now()))
+			now := time.Now()
+			_, _ = s.db.Exec(`DELETE FROM sessions WHERE expiry < ?`, julianDay(now))
+			if s.cache != nil {
+				s.cache.deleteExpired(now)
+			}
 		}
 	}
 }

@@ -43,7 +43,7 @@ func Open(ctx context.Context, spec string) (Store, error) {
 		st := newMemStore(time.Minute)
 		return &guarded{Store: st, kind: "memory", ping: func(context.Context) error { return nil }, close: st.Close}, nil
 	case strings.HasPrefix(spec, "sqlite:"):
-		return openSQLite(ctx, strings.TrimPrefix(spec, "sqlite:"))
+		return openSQLite(ctx, strings.TrimPrefix(spec, "sqlite:"), sqliteCacheEntries)
 	case strings.HasPrefix(spec, "redis://"), strings.HasPrefix(spec, "rediss://"):
 		return openRedis(ctx, spec)
 	case strings.HasPrefix(spec, "postgres://"), strings.HasPrefix(spec, "postgresql://"):
@@ -252,12 +252,41 @@ func Kind(spec string) string {
 	return spec
 }
 
-func openSQLite(ctx context.Context, path string) (Store, error) {
+// ErrInUse means another process (or another Open in this one) owns the
+// SQLite session file.
+var ErrInUse = errors.New("one process owns a SQLite session file; to run several instances, set SESSION_STORE to redis://... or postgres://...")
+
+func sqliteInUse(path string) error {
+	return fmt.Errorf("session: another sgidweb process is using %s: %w", path, ErrInUse)
+}
+
+// openSQLite opens the file for this process alone where the platform can
+// lock it, and then keeps up to cacheLimit sessions in memory.
+func openSQLite(ctx context.Context, path string, cacheLimit int) (Store, error) {
 	if dir := filepath.Dir(path); dir != "." {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, fmt.Errorf("session: create folder for %s: %w", path, err)
 		}
 	}
+	unlock, err := lockSQLite(path)
+	if err != nil {
+		return nil, err
+	}
+	if !ownsSQLiteFile {
+		cacheLimit = 0
+	}
+	st, err := openSQLiteFile(ctx, path, cacheLimit)
+	if err != nil {
+		unlock()
+		return nil, err
+	}
+	return &guarded{Store: st, kind: "sqlite", ping: st.db.PingContext, close: func() error {
+		err := st.Close()
+		return errors.Join(err, unlock())
+	}}, nil
+}
+
+func openSQLiteFile(ctx context.Context, path string, cacheLimit int) (*sqliteStore, error) {
 	// The sessions hold personal data. SQLite gives its -wal and -shm files
 	// the database file's mode, so the file is made 0600 before SQLite
 	// first opens it, and -wal and -shm left by an earlier run (perhaps
@@ -282,12 +311,42 @@ func openSQLite(ctx context.Context, path string) (Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("session: prepare sqlite %s: %w", path, err)
 	}
-	st, err := newSQLiteStore(ctx, db)
+	st, err := newSQLiteStore(ctx, db, cacheLimit)
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("session: prepare sqlite %s: %w", path, err)
 	}
-	return &guarded{Store: st, kind: "sqlite", ping: db.PingContext, close: st.Close}, nil
+	return st, nil
+}
+
+// Check opens the store spec names, pings it and closes it, for sgidweb
+// doctor. A SQLite file a running server owns cannot be opened again, so it
+// is read instead, read-only and without the lock; inUse then says so.
+func Check(ctx context.Context, spec string) (inUse bool, err error) {
+	st, err := Open(ctx, spec)
+	if errors.Is(err, ErrInUse) {
+		return true, readSQLite(ctx, strings.TrimPrefix(spec, "sqlite:"))
+	}
+	if err != nil {
+		return false, err
+	}
+	defer st.Close()
+	return false, st.Ping(ctx)
+}
+
+// readSQLite reads the sessions table without writing anything.
+func readSQLite(ctx context.Context, path string) error {
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro&_pragma=busy_timeout(5000)")
+	if err != nil {
+		return fmt.Errorf("session: open sqlite %s: %w", path, err)
+	}
+	defer db.Close()
+	var one int
+	err = db.QueryRowContext(ctx, `SELECT 1 FROM sessions LIMIT 1`).Scan(&one)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("session: read sqlite %s: %w", path, err)
+	}
+	return nil
 }
 
 // restrictSQLiteFiles creates the database file with mode 0600 when it is
@@ -339,7 +398,19 @@ func (g *guarded) Delete(token string) error {
 	return g.DeleteCtx(context.Background(), token)
 }
 
+// memoryFinder is a store that can answer some finds from this process's
+// memory. guarded asks it first, without a deadline: such an answer cannot
+// hang, and the timer was most of a cached page view's allocations.
+type memoryFinder interface {
+	findInMemory(token string) ([]byte, bool)
+}
+
 func (g *guarded) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
+	if mf, ok := g.Store.(memoryFinder); ok {
+		if b, found := mf.findInMemory(token); found {
+			return b, true, nil
+		}
+	}
 	ctx, cancel := context.WithTimeout(ctx, storeTimeout)
 	defer cancel()
 	var b []byte
