@@ -19,6 +19,7 @@ import (
 // report is everything the table shows for one server configuration.
 type report struct {
 	name                string
+	store               string // the session store, for file names
 	proc                *process
 	site                string
 	debugAddr           string
@@ -120,7 +121,7 @@ func run(ctx context.Context, opts options, out io.Writer) error {
 			return err
 		}
 		if opts.profileDir != "" {
-			if err := profileServer(ctx, opts, rep.debugAddr, rep.site, rep.name, transport); err != nil {
+			if err := profileServer(ctx, opts, rep.debugAddr, rep.site, rep.store, transport); err != nil {
 				return err
 			}
 		}
@@ -283,7 +284,7 @@ func readEnvLines(path string) ([]string, error) {
 
 // startServer starts sgidweb with one session store against the mock.
 func startServer(ctx context.Context, opts options, work, bin, store, addr string, mockEnv []string) (*report, error) {
-	rep := &report{name: "sgidweb " + store, site: "http://" + addr, clients: map[int][]*client{}}
+	rep := &report{name: "sgidweb " + store, store: store, site: "http://" + addr, clients: map[int][]*client{}}
 	spec := store
 	if store == "sqlite" {
 		spec = "sqlite:" + filepath.Join(work, "sessions-"+addr[strings.LastIndexByte(addr, ':')+1:]+".db")
