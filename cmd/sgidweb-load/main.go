@@ -28,19 +28,24 @@ type options struct {
 	profileDir  string // when set, CPU profiles of the server under login and page load are saved here
 }
 
+// baselineCommand serves the baseline: `sgidweb-load baseline-server ADDR
+// PAGE`. The baseline runs as its own process so its CPU is measured the
+// same way as the server's. It returns the exit code.
+func baselineCommand(args []string) int {
+	if len(args) != 2 {
+		fmt.Fprintln(os.Stderr, "usage: sgidweb-load baseline-server ADDR PAGE")
+		return 2
+	}
+	if err := serveBaseline(args[0], args[1]); err != nil {
+		fmt.Fprintln(os.Stderr, "sgidweb-load baseline:", err)
+		return 1
+	}
+	return 0
+}
+
 func main() {
 	if len(os.Args) > 1 && os.Args[1] == "baseline-server" {
-		// The baseline runs as its own process so its CPU is measured the
-		// same way as the server's.
-		if len(os.Args) != 4 {
-			fmt.Fprintln(os.Stderr, "usage: sgidweb-load baseline-server ADDR PAGE")
-			os.Exit(2)
-		}
-		if err := serveBaseline(os.Args[2], os.Args[3]); err != nil {
-			fmt.Fprintln(os.Stderr, "sgidweb-load baseline:", err)
-			os.Exit(1)
-		}
-		return
+		os.Exit(baselineCommand(os.Args[2:]))
 	}
 	opts := options{levels: []int{1, 8}}
 	flag.IntVar(&opts.logins, "logins", 400, "complete logins per concurrency level")
