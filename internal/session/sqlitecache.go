@@ -5,10 +5,16 @@ import (
 	"time"
 )
 
-// sqliteCacheEntries bounds the sessions a SQLite store keeps in memory: a
-// few megabytes at a real login's size. Past it, one arbitrary entry makes
-// room; that session is read from the file again on its next request.
-const sqliteCacheEntries = 10_000
+// A SQLite store keeps at most sqliteCacheEntries sessions in memory, and
+// at most sqliteCacheBytes of them: a logged-in session is about 2.5 KB, so
+// the byte bound (about 1,600 logins) usually comes first. It keeps the
+// cache's share of the heap small, which the garbage collector's target
+// multiplies (GOGC=400). Past either bound, arbitrary entries make room;
+// such a session is read from the file again on its next request.
+const (
+	sqliteCacheEntries = 10_000
+	sqliteCacheBytes   = 4 << 20
+)
 
 // sessionCache holds the sessions a SQLite store last wrote or read, so
 // that a page view reads memory instead of the file. The file stays the
@@ -18,9 +24,11 @@ const sqliteCacheEntries = 10_000
 // without copying: scs passes them only to codec.Decode, which copies
 // everything it keeps.
 type sessionCache struct {
-	mu      sync.RWMutex
-	entries map[string]memRecord
-	limit   int
+	mu       sync.RWMutex
+	entries  map[string]memRecord
+	limit    int // entries
+	maxBytes int // of tokens and data together
+	bytes    int
 	// writes counts commits and deletes. A session read from the file is
 	// cached only if no write happened while it was read, so a slow read
 	// cannot bring back a session changed or deleted meanwhile.
@@ -28,7 +36,7 @@ type sessionCache struct {
 }
 
 func newSessionCache(limit int) *sessionCache {
-	return &sessionCache{entries: make(map[string]memRecord), limit: limit}
+	return &sessionCache{entries: make(map[string]memRecord), limit: limit, maxBytes: sqliteCacheBytes}
 }
 
 // find answers the session if it is cached and not expired at now; an
@@ -64,7 +72,17 @@ func (c *sessionCache) drop(token string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.writes++
-	delete(c.entries, token)
+	c.remove(token)
+}
+
+// clear forgets every session, when the file changed behind the store's
+// back; a read in flight does not refill it (writes moves on).
+func (c *sessionCache) clear() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.writes++
+	clear(c.entries)
+	c.bytes = 0
 }
 
 // fill caches a session read from the file, unless a write happened since
@@ -78,13 +96,26 @@ func (c *sessionCache) fill(token string, data []byte, expiry time.Time, seen ui
 }
 
 func (c *sessionCache) store(token string, rec memRecord) {
-	if _, ok := c.entries[token]; !ok && len(c.entries) >= c.limit {
-		for old := range c.entries {
-			delete(c.entries, old)
+	c.remove(token)
+	size := len(token) + len(rec.data)
+	if size > c.maxBytes {
+		return // read from the file every time rather than evict everything
+	}
+	for old := range c.entries {
+		if len(c.entries) < c.limit && c.bytes+size <= c.maxBytes {
 			break
 		}
+		c.remove(old)
 	}
 	c.entries[token] = rec
+	c.bytes += size
+}
+
+func (c *sessionCache) remove(token string) {
+	if old, ok := c.entries[token]; ok {
+		c.bytes -= len(token) + len(old.data)
+		delete(c.entries, token)
+	}
 }
 
 func (c *sessionCache) deleteExpired(now time.Time) {
@@ -92,7 +123,7 @@ func (c *sessionCache) deleteExpired(now time.Time) {
 	defer c.mu.Unlock()
 	for token, rec := range c.entries {
 		if !now.Before(rec.expiry) {
-			delete(c.entries, token)
+			c.remove(token)
 		}
 	}
 }

@@ -157,16 +157,16 @@ func TestFailedSQLiteWriteLeavesNothingCached(t *testing.T) {
 	if _, found := s.findInMemory("tok"); !found {
 		t.Fatal("want a committed session cached")
 	}
-	s.db.Close() // the file becomes unwritable under the store
+	s.commit.Close() // writes now fail, as a full disk would make them
 	err := st.Commit("tok", []byte("second"), hour)
 	if !errors.Is(err, ErrUnavailable) {
-		t.Fatalf("commit to a closed database: want ErrUnavailable, got %v", err)
+		t.Fatalf("failed commit: want ErrUnavailable, got %v", err)
 	}
 	if b, found := s.findInMemory("tok"); found {
 		t.Fatalf("after a failed write the cache still holds %q", b)
 	}
-	if b, found, err := st.Find("tok"); found || !errors.Is(err, ErrUnavailable) {
-		t.Fatalf("find after a failed write: want the file's error, got %q %v %v", b, found, err)
+	if b, found, err := st.Find("tok"); err != nil || !found || string(b) != "first" {
+		t.Fatalf("find after a failed write: want the file's %q, got %q %v %v", "first", b, found, err)
 	}
 }
 
@@ -324,5 +324,75 @@ func TestSQLiteWritesTakeTurns(t *testing.T) {
 	}
 	if got, _ := s.findInMemory("tok"); string(got) != "first" {
 		t.Errorf("the cache holds %q, want first", got)
+	}
+}
+
+// An operator who deletes rows with sqlite3 while the server runs (to log
+// everyone out, say) must see it take effect: the next check empties the
+// cache. The store's own writes do not count as outside changes.
+func TestSQLiteCacheSeesChangesMadeFromOutside(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sessions.db")
+	st, s := openCachedSQLite(t, path, 100)
+	defer st.Close()
+	hour := time.Now().Add(time.Hour)
+	if err := st.Commit("victim", []byte("logged in"), hour); err != nil {
+		t.Fatal(err)
+	}
+	s.noticeOutsideWrites()
+	if _, found := s.findInMemory("victim"); !found {
+		t.Fatal("the store's own write emptied the cache")
+	}
+
+	// Another program on the same file: no lock, its own connection.
+	other, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if _, err := other.Exec(`DELETE FROM sessions`); err != nil {
+		t.Fatal(err)
+	}
+	s.noticeOutsideWrites()
+	if b, found, err := st.Find("victim"); found || err != nil {
+		t.Fatalf("after an outside delete the session is still found: %q %v", b, err)
+	}
+	// And the next save of another session does not write it back.
+	if err := st.Commit("other", []byte("x"), hour); err != nil {
+		t.Fatal(err)
+	}
+	if _, found := onDisk(t, s, "victim"); found {
+		t.Fatal("the deleted session came back into the file")
+	}
+}
+
+// The cache holds at most maxBytes of tokens and data, evicting to make
+// room, and never caches a session larger than that.
+func TestSessionCacheBoundsItsBytes(t *testing.T) {
+	c := newSessionCache(1000)
+	c.maxBytes = 100
+	hour := time.Now().Add(time.Hour)
+	for i := range 20 {
+		c.put(fmt.Sprintf("t%02d", i), []byte(strings.Repeat("x", 17)), hour) // 20 bytes each
+		if c.bytes > c.maxBytes {
+			t.Fatalf("after %d puts the cache holds %d bytes, over its %d", i+1, c.bytes, c.maxBytes)
+		}
+	}
+	if n := c.len(); n != 5 {
+		t.Errorf("want 5 sessions of 20 bytes in 100, got %d", n)
+	}
+	if _, found := c.find("t19", time.Now()); !found {
+		t.Error("the newest session was evicted to make room for itself")
+	}
+	c.put("big", []byte(strings.Repeat("x", 200)), hour)
+	if _, found := c.find("big", time.Now()); found {
+		t.Error("a session larger than the whole cache was cached")
+	}
+	c.put("t19", []byte("y"), hour) // a rewrite counts its new size only
+	if want := 4*20 + 3 + 1; c.bytes != want {
+		t.Errorf("after rewriting a session: %d bytes counted, want %d", c.bytes, want)
+	}
+	c.clear()
+	if c.len() != 0 || c.bytes != 0 {
+		t.Errorf("after clear: %d sessions, %d bytes", c.len(), c.bytes)
 	}
 }

@@ -12,11 +12,18 @@ import (
 // but that store prepares its query on every call, which was a third of a
 // logged-in page view's CPU.
 type sqliteStore struct {
-	db                   *sql.DB
-	find, commit, delete *sql.Stmt
-	// cache, when not nil, answers reads from memory. It is right only
-	// because this process alone writes the file (see lockSQLite).
-	cache *sessionCache
+	db *sql.DB
+	// writer is the one connection every write goes through, so that
+	// PRAGMA data_version on it moves only when another program (sqlite3
+	// at a terminal, a restore from backup) changed the file.
+	writer                      *sql.Conn
+	find                        *sql.Stmt // on the pool
+	commit, delete, sweep, peek *sql.Stmt // on writer
+	// cache, when not nil, answers reads from memory. It is right because
+	// this process alone serves from the file (see lockSQLite), and it is
+	// emptied within checkEvery of a change made by anyone else.
+	cache       *sessionCache
+	dataVersion int64
 	// writing is held across a write to the file and to the cache, so the
 	// cache takes concurrent writes of one session in the file's order.
 	// A channel, so that waiting for it respects the caller's deadline.
@@ -25,8 +32,12 @@ type sqliteStore struct {
 	done    chan struct{}
 }
 
-// cleanupEvery is how often expired sessions are deleted.
-const cleanupEvery = 5 * time.Minute
+// cleanupEvery is how often expired sessions are deleted; checkEvery is
+// how often the store looks for changes made to the file from outside.
+const (
+	cleanupEvery = 5 * time.Minute
+	checkEvery   = time.Second
+)
 
 // newSQLiteStore prepares the statements; a cacheLimit of 0 means no cache.
 func newSQLiteStore(ctx context.Context, db *sql.DB, cacheLimit int) (*sqliteStore, error) {
@@ -34,20 +45,32 @@ func newSQLiteStore(ctx context.Context, db *sql.DB, cacheLimit int) (*sqliteSto
 	if cacheLimit > 0 {
 		s.cache = newSessionCache(cacheLimit)
 	}
-	var err error
-	prepare := func(query string) *sql.Stmt {
+	writer, err := db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.writer = writer
+	prepare := func(query string, on interface {
+		PrepareContext(context.Context, string) (*sql.Stmt, error)
+	}) *sql.Stmt {
 		if err != nil {
 			return nil
 		}
 		var st *sql.Stmt
-		st, err = db.PrepareContext(ctx, query)
+		st, err = on.PrepareContext(ctx, query)
 		return st
 	}
-	s.find = prepare(`SELECT data, expiry FROM sessions WHERE token = ? AND expiry > ?`)
-	s.commit = prepare(`REPLACE INTO sessions (token, data, expiry) VALUES (?, ?, ?)`)
-	s.delete = prepare(`DELETE FROM sessions WHERE token = ?`)
+	s.find = prepare(`SELECT data, expiry FROM sessions WHERE token = ? AND expiry > ?`, db)
+	s.commit = prepare(`REPLACE INTO sessions (token, data, expiry) VALUES (?, ?, ?)`, writer)
+	s.delete = prepare(`DELETE FROM sessions WHERE token = ?`, writer)
+	s.sweep = prepare(`DELETE FROM sessions WHERE expiry < ?`, writer)
+	s.peek = prepare(`PRAGMA data_version`, writer)
+	if err == nil {
+		err = s.peek.QueryRowContext(ctx).Scan(&s.dataVersion)
+	}
 	if err != nil {
 		s.closeStatements()
+		writer.Close()
 		return nil, err
 	}
 	go s.cleanup()
@@ -154,17 +177,28 @@ func (s *sqliteStore) unlockWrites() { <-s.writing }
 
 func (s *sqliteStore) cleanup() {
 	defer close(s.done)
-	t := time.NewTicker(cleanupEvery)
-	defer t.Stop()
+	sweep := time.NewTicker(cleanupEvery)
+	defer sweep.Stop()
+	var check <-chan time.Time
+	if s.cache != nil {
+		t := time.NewTicker(checkEvery)
+		defer t.Stop()
+		check = t.C
+	}
 	for {
 		select {
 		case <-s.stop:
 			return
-		case <-t.C:
+		case <-check:
+			s.noticeOutsideWrites()
+		case <-sweep.C:
 			// A failed sweep is retried at the next tick; expired rows are
 			// never served meanwhile because Find checks the expiry.
 			now := time.Now()
-			_, _ = s.db.Exec(`DELETE FROM sessions WHERE expiry < ?`, julianDay(now))
+			if s.lockWrites(context.Background()) == nil {
+				_, _ = s.sweep.Exec(julianDay(now))
+				s.unlockWrites()
+			}
 			if s.cache != nil {
 				s.cache.deleteExpired(now)
 			}
@@ -172,8 +206,26 @@ func (s *sqliteStore) cleanup() {
 	}
 }
 
+// noticeOutsideWrites empties the cache when the file changed other than
+// through this store: an operator deleting every row to log everyone out
+// must not be undone by the copies in memory. If the check itself fails,
+// the cache is emptied too: it can no longer vouch for the file.
+func (s *sqliteStore) noticeOutsideWrites() {
+	if s.lockWrites(context.Background()) != nil {
+		return
+	}
+	defer s.unlockWrites()
+	var v int64
+	if err := s.peek.QueryRow().Scan(&v); err != nil || v != s.dataVersion {
+		s.cache.clear()
+		if err == nil {
+			s.dataVersion = v
+		}
+	}
+}
+
 func (s *sqliteStore) closeStatements() {
-	for _, st := range []*sql.Stmt{s.find, s.commit, s.delete} {
+	for _, st := range []*sql.Stmt{s.find, s.commit, s.delete, s.sweep, s.peek} {
 		if st != nil {
 			st.Close()
 		}
@@ -185,5 +237,5 @@ func (s *sqliteStore) Close() error {
 	close(s.stop)
 	<-s.done
 	s.closeStatements()
-	return s.db.Close()
+	return errors.Join(s.writer.Close(), s.db.Close())
 }
