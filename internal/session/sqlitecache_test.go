@@ -19,7 +19,7 @@ func openCachedSQLite(t *testing.T, path string, cacheLimit int) (Store, *sqlite
 	if !ownsSQLiteFile {
 		t.Skip("this platform does not lock SQLite files, so their sessions are not cached")
 	}
-	st, err := openSQLite(context.Background(), path, cacheLimit)
+	st, err := openSQLite(context.Background(), path, cacheLimit, lockWait)
 	if err != nil {
 		t.Fatal(err)
 	}

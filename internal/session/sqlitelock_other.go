@@ -2,11 +2,16 @@
 
 package session
 
+import "time"
+
 // ownsSQLiteFile is false where lockSQLite takes no lock (Windows): the
 // store then reads every session from the file, as several processes
 // sharing it would need.
 const ownsSQLiteFile = false
 
-func lockSQLite(string) (unlock func() error, err error) {
+// lockWait is unused where no lock is taken.
+const lockWait = 0
+
+func lockSQLite(string, time.Duration) (unlock func() error, err error) {
 	return func() error { return nil }, nil
 }

@@ -43,7 +43,7 @@ func Open(ctx context.Context, spec string) (Store, error) {
 		st := newMemStore(time.Minute)
 		return &guarded{Store: st, kind: "memory", ping: func(context.Context) error { return nil }, close: st.Close}, nil
 	case strings.HasPrefix(spec, "sqlite:"):
-		return openSQLite(ctx, strings.TrimPrefix(spec, "sqlite:"), sqliteCacheEntries)
+		return openSQLite(ctx, strings.TrimPrefix(spec, "sqlite:"), sqliteCacheEntries, lockWait)
 	case strings.HasPrefix(spec, "redis://"), strings.HasPrefix(spec, "rediss://"):
 		return openRedis(ctx, spec)
 	case strings.HasPrefix(spec, "postgres://"), strings.HasPrefix(spec, "postgresql://"):
@@ -262,13 +262,13 @@ func sqliteInUse(path string) error {
 
 // openSQLite opens the file for this process alone where the platform can
 // lock it, and then keeps up to cacheLimit sessions in memory.
-func openSQLite(ctx context.Context, path string, cacheLimit int) (Store, error) {
+func openSQLite(ctx context.Context, path string, cacheLimit int, wait time.Duration) (Store, error) {
 	if dir := filepath.Dir(path); dir != "." {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, fmt.Errorf("session: create folder for %s: %w", path, err)
 		}
 	}
-	unlock, err := lockSQLite(path)
+	unlock, err := lockSQLite(path, wait)
 	if err != nil {
 		return nil, err
 	}
@@ -323,7 +323,13 @@ func openSQLiteFile(ctx context.Context, path string, cacheLimit int) (*sqliteSt
 // doctor. A SQLite file a running server owns cannot be opened again, so it
 // is read instead, read-only and without the lock; inUse then says so.
 func Check(ctx context.Context, spec string) (inUse bool, err error) {
-	st, err := Open(ctx, spec)
+	var st Store
+	if path, ok := strings.CutPrefix(spec, "sqlite:"); ok && path != "" {
+		// No wait: a running server holds the lock for good.
+		st, err = openSQLite(ctx, path, 0, 0)
+	} else {
+		st, err = Open(ctx, spec)
+	}
 	if errors.Is(err, ErrInUse) {
 		return true, readSQLite(ctx, strings.TrimPrefix(spec, "sqlite:"))
 	}
