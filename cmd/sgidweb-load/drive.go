@@ -24,8 +24,10 @@ var (
 	consentAction = regexp.MustCompile(`<form[^>]*action="([^"]+)"[^>]*data-testid="consent-form"|data-testid="consent-form"[^>]*action="([^"]+)"`)
 )
 
-// personas the mock provider offers; logins cycle through them.
-var personas = []string{"tan-heng-huat", "siti-public-officer", "long-name", "hostile-name"}
+// persona is the mock provider's person every client logs in as, so that
+// every logged-in page holds the same data, and is as long, as the page the
+// baseline serves.
+const persona = "tan-heng-huat"
 
 // client is one person with a browser: a cookie jar and no automatic
 // redirects, so every hop is checked.

@@ -43,6 +43,9 @@ func baselineCommand(args []string) int {
 	return 0
 }
 
+// pagesPerRound splits the page views into the rounds, at least one each.
+func (o options) pagesPerRound() int { return max(1, o.pages/o.rounds) }
+
 func main() {
 	if len(os.Args) > 1 && os.Args[1] == "baseline-server" {
 		os.Exit(baselineCommand(os.Args[2:]))

@@ -22,7 +22,7 @@ func profileServer(ctx context.Context, opts options, debugAddr, site, store str
 	}
 	clients := make([]*client, 8)
 	for i := range clients {
-		clients[i] = newClient(site, personas[i%len(personas)], transport)
+		clients[i] = newClient(site, persona, transport)
 	}
 	loads := []struct {
 		name string

@@ -159,7 +159,7 @@ func startBaseline(ctx context.Context, work, self string, baseline, from *repor
 func measurePages(ctx context.Context, opts options, n int, baseline *report, reports []*report) error {
 	targets := append([]*report{baseline}, reports...)
 	rounds := make([][]row, len(targets))
-	perRound := max(1, opts.pages/opts.rounds)
+	perRound := opts.pagesPerRound()
 	for round := range opts.rounds {
 		for k := range targets {
 			i := (k + round) % len(targets)
@@ -178,14 +178,18 @@ func measurePages(ctx context.Context, opts options, n int, baseline *report, re
 		r := combine(rounds[i])
 		r.clients = n
 		if i > 0 {
-			ratios := make([]float64, opts.rounds)
+			var ratios []float64
 			for round := range opts.rounds {
+				// A round in which the baseline finished nothing (cut
+				// short by -phase-limit) has no ratio to offer.
 				if b := rounds[0][round].res.rate(); b > 0 {
-					ratios[round] = rounds[i][round].res.rate() / b
+					ratios = append(ratios, rounds[i][round].res.rate()/b)
 				}
 			}
-			sort.Float64s(ratios)
-			r.ratio, r.ratioLow, r.ratioHigh = median(ratios), ratios[0], ratios[len(ratios)-1]
+			if len(ratios) > 0 {
+				sort.Float64s(ratios)
+				r.ratio, r.ratioLow, r.ratioHigh = median(ratios), ratios[0], ratios[len(ratios)-1]
+			}
 		}
 		t.pageRows = append(t.pageRows, r)
 	}
@@ -313,7 +317,7 @@ func startServer(ctx context.Context, opts options, work, bin, store, addr strin
 func measureLogins(ctx context.Context, opts options, rep *report, n int, transport http.RoundTripper) error {
 	clients := make([]*client, n)
 	for i := range clients {
-		clients[i] = newClient(rep.site, personas[i%len(personas)], transport)
+		clients[i] = newClient(rep.site, persona, transport)
 	}
 	r, err := measure(rep.proc, func() result {
 		return phase(ctx, n, opts.logins, opts.phaseLimit, func(ctx context.Context, w int) error { return clients[w].login(ctx) })
@@ -330,7 +334,7 @@ func measureLogins(ctx context.Context, opts options, rep *report, n int, transp
 func printReport(out io.Writer, opts options, baseline *report, reports []*report) {
 	fmt.Fprintf(out, "\nmachine: %s, %d CPUs, %s, %s\n", cpuModel(), runtime.NumCPU(), runtime.Version(), time.Now().UTC().Format("2006-01-02"))
 	fmt.Fprintf(out, "load: %d logins and %d page views per level (pages in %d alternating rounds), clients %v, on loopback\n\n",
-		opts.logins, opts.pages, opts.rounds, opts.levels)
+		opts.logins, opts.pagesPerRound()*opts.rounds, opts.rounds, opts.levels)
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "server\twhat\tclients\tper second\tp50\tp99\tCPU per op\tvs bare Echo (rounds)\t")
 	for _, r := range baseline.pageRows {
