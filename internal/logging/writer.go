@@ -21,19 +21,22 @@ const maxHeld = 32 << 10
 // Batched returns holds lines for up to the flush interval. Each Write must
 // carry whole lines, as slog's handlers do.
 type Writer struct {
-	mu     sync.Mutex
-	out    io.Writer
-	held   []byte
-	closed bool
-	stop   chan struct{}
-	done   chan struct{}
+	mu       sync.Mutex
+	out      io.Writer
+	held     []byte
+	closed   bool
+	interval time.Duration
+	// timer is armed by the first held line and writes the held lines when
+	// it fires, so an idle server never wakes for its logs.
+	timer *time.Timer
 }
 
-// NewWriter starts a Writer that writes held lines to out every interval.
-// Close it to write what is held and stop the timer.
+// NewWriter returns a Writer whose held lines wait at most interval. Close
+// it to write what is held.
 func NewWriter(out io.Writer, interval time.Duration) *Writer {
-	w := &Writer{out: out, held: make([]byte, 0, maxHeld), stop: make(chan struct{}), done: make(chan struct{})}
-	go w.flushEvery(interval)
+	w := &Writer{out: out, held: make([]byte, 0, maxHeld), interval: interval}
+	w.timer = time.AfterFunc(interval, w.flushHeld)
+	w.timer.Stop()
 	return w
 }
 
@@ -63,6 +66,9 @@ func (b batched) Write(p []byte) (int, error) {
 	if w.closed {
 		return w.out.Write(p)
 	}
+	if len(w.held) == 0 {
+		w.timer.Reset(w.interval)
+	}
 	w.held = append(w.held, p...)
 	if len(w.held) >= maxHeld {
 		if err := w.flushLocked(); err != nil {
@@ -76,33 +82,21 @@ func (b batched) Write(p []byte) (int, error) {
 // Close go out at once.
 func (w *Writer) Close() error {
 	w.mu.Lock()
+	defer w.mu.Unlock()
 	if w.closed {
-		w.mu.Unlock()
 		return nil
 	}
 	w.closed = true
-	err := w.flushLocked()
-	w.mu.Unlock()
-	close(w.stop)
-	<-w.done
-	return err
+	w.timer.Stop()
+	return w.flushLocked()
 }
 
-func (w *Writer) flushEvery(interval time.Duration) {
-	defer close(w.done)
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-w.stop:
-			return
-		case <-t.C:
-			w.mu.Lock()
-			// Nowhere is left to report a failed write of log lines.
-			_ = w.flushLocked()
-			w.mu.Unlock()
-		}
-	}
+// flushHeld runs when the timer fires.
+func (w *Writer) flushHeld() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	// Nowhere is left to report a failed write of log lines.
+	_ = w.flushLocked()
 }
 
 // flushLocked writes the held lines. They are dropped if the write fails:
