@@ -3,7 +3,7 @@
 // views, at 1 and 8 concurrent clients, next to a bare Echo baseline served
 // in the same run so that ratios hold on a noisy machine. It prints a table.
 //
-// Run it with `go tool task bench:load`. Every loop is bounded in count and
+// Run it with `task bench:load`. Every loop is bounded in count and
 // in time.
 package main
 

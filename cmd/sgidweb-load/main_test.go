@@ -23,7 +23,7 @@ func TestMain(m *testing.M) {
 
 // A tiny run of the whole tool: it builds the binary, starts the mock, a
 // server per store and the baseline, logs in, views pages and prints the
-// table. It proves `go tool task bench:load` works on a fresh clone; the
+// table. It proves `task bench:load` works on a fresh clone; the
 // numbers of so short a run mean nothing and are not checked.
 func TestLoadTestPrintsTheTable(t *testing.T) {
 	if testing.Short() {

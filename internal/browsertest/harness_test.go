@@ -97,7 +97,7 @@ type tab struct {
 // newTab opens a tab, watching its console and CSP reports from the start.
 func newTab(t *testing.T) *tab {
 	t.Helper()
-	execPath := testenv.LookPath(t, "chromium", "install Debian's chromium with `go tool task deps:system`")
+	execPath := testenv.LookPath(t, "chromium", "install Debian's chromium with `task deps:system`")
 	loadAxe(t) // every page the tests visit is checked with it
 	shared.once.Do(func() { startBrowser(execPath) })
 	if shared.err != nil {

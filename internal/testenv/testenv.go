@@ -44,7 +44,7 @@ func ModuleRoot() string {
 	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
 }
 
-// NodeModules is where `go tool task deps:node` (and .ci/run) install the
+// NodeModules is where `task deps:node` (and .ci/run) install the
 // npm packages tests use: MockPass and axe-core.
 func NodeModules() string {
 	if dir := os.Getenv("SGIDWEB_NODE_MODULES"); dir != "" {
@@ -59,7 +59,7 @@ func NodePackage(t testing.TB, name string) string {
 	LookPath(t, "node", "install Node.js 20")
 	dir := filepath.Join(NodeModules(), name)
 	if _, err := os.Stat(filepath.Join(dir, "package.json")); err != nil {
-		Missing(t, "npm package "+name, "run `go tool task deps:node`")
+		Missing(t, "npm package "+name, "run `task deps:node`")
 	}
 	return dir
 }
