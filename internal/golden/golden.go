@@ -1,8 +1,10 @@
-// Package golden compares rendered HTML with files kept in testdata/, so a
-// test fails on any change to a component's markup, and shows the change.
+// Package golden compares rendered HTML with files kept in testdata/golden/,
+// so a test fails on any change to a component's markup, and shows the
+// change.
 //
-// Run `go test ./views/... -update` to accept what the components render
-// now: it rewrites the files, and the diff then shows in git.
+// Run the test with -update (`task golden` does it for the component
+// gallery) to accept what the components render now: it rewrites the files,
+// and the diff then shows in git.
 package golden
 
 import (
@@ -20,10 +22,10 @@ import (
 	"golang.org/x/net/html"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/ with what the components render now")
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden/ with what the components render now")
 
 // Dir is where golden files live, relative to the test's package.
-const Dir = "testdata"
+const Dir = "testdata/golden"
 
 // Updating reports whether the test run was asked to rewrite golden files.
 func Updating() bool { return *update }
@@ -54,7 +56,7 @@ func Check(t testing.TB, name string, rendered []byte) {
 	}
 	want, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("%s: no golden file; if this is a new component state, run `go test ./views/... -update` and commit %s", name, path)
+		t.Errorf("%s: no golden file; if this is a new component state, run `task golden` and commit %s", name, path)
 		return
 	}
 	if err != nil {
@@ -68,7 +70,7 @@ func Check(t testing.TB, name string, rendered []byte) {
 		t.Errorf("write %s: %v", actualPath(name), err)
 	}
 	t.Errorf("%s: the rendering differs from %s (- golden, + now; the whole rendering is in %s).\n"+
-		"If the change is intended, run `go test ./views/... -update` and commit the golden file.\n%s",
+		"If the change is intended, run `task golden` and commit the golden file.\n%s",
 		name, path, actualPath(name), Diff(string(want), string(got)))
 }
 

@@ -71,8 +71,8 @@ func TestCheckWritesTheActualFileAndFails(t *testing.T) {
 
 	ft := &fakeT{TB: t}
 	Check(ft, "x", []byte(`<p>new</p>`))
-	if !ft.failed || !strings.Contains(ft.msg, "- ") || !strings.Contains(ft.msg, "+ ") || !strings.Contains(ft.msg, "-update") {
-		t.Errorf("expected a failure with a diff and the -update hint, got failed=%v msg=%q", ft.failed, ft.msg)
+	if !ft.failed || !strings.Contains(ft.msg, "- ") || !strings.Contains(ft.msg, "+ ") || !strings.Contains(ft.msg, "task golden") {
+		t.Errorf("expected a failure with a diff and the `task golden` hint, got failed=%v msg=%q", ft.failed, ft.msg)
 	}
 	actual, err := os.ReadFile(filepath.Join(Dir, "x.actual.html"))
 	if err != nil || !strings.Contains(string(actual), "new") {
