@@ -137,7 +137,7 @@ func TestHomeAnonymousHasLoginFormWithCSRF(t *testing.T) {
 		t.Errorf("expected login-submit to be a <button>, got <%s>", goquery.NodeName(submit))
 	}
 	attr(t, submit, "type", "submit")
-	text(t, submit, "Login with sgID")
+	text(t, submit, "Log in with sgID")
 
 	indicator := one(t, form, testID("login-indicator"))
 	text(t, indicator, "Redirecting to sgID…")
