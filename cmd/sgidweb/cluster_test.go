@@ -75,7 +75,7 @@ func TestSeveralInstancesShareOneStore(t *testing.T) {
 					t.Fatalf("%s /readyz while the store is down: want 503, got %d", in.name, got)
 				}
 				p := br.get(in, "/")
-				if p.status != http.StatusServiceUnavailable || !strings.Contains(p.text("error-title"), "can't sign anyone in") {
+				if p.status != http.StatusServiceUnavailable || !strings.Contains(p.text("error-title"), "can't log anyone in") {
 					t.Fatalf("%s GET / while the store is down: want the 503 page, got %d %q", in.name, p.status, p.text("error-title"))
 				}
 			}
@@ -88,8 +88,8 @@ func TestSeveralInstancesShareOneStore(t *testing.T) {
 				}
 				// Redis runs without persistence here, so its sessions
 				// are gone; PostgreSQL keeps them.
-				if signedIn := p.text("signed-in-as") != ""; signedIn != st.durable {
-					t.Fatalf("%s after the store restarted: want signed in = %v, got %q", in.name, st.durable, p.text("signed-in-as"))
+				if loggedIn := p.text("logged-in-as") != ""; loggedIn != st.durable {
+					t.Fatalf("%s after the store restarted: want logged in = %v, got %q", in.name, st.durable, p.text("logged-in-as"))
 				}
 			}
 
@@ -346,7 +346,11 @@ func (b *browser) loginAcross(start, finish *instance, personaID string) mocksgi
 		b.t.Fatalf("%s POST /auth/login: want 303, got %d", start.name, login.status)
 	}
 	authorize := b.getURL(login.header.Get("Location"))
-	consent := b.submitMock(authorize, "persona-form", "persona-"+personaID, nil)
+	picked := b.submitMock(authorize, "persona-form", "persona-"+personaID, nil)
+	if picked.status != http.StatusSeeOther {
+		b.t.Fatalf("mock persona: want 303 to the consent screen, got %d", picked.status)
+	}
+	consent := b.getURL(b.c.mockURL + picked.header.Get("Location"))
 	back := b.submitMock(consent, "consent-form", "consent-allow", nil)
 	if back.status != http.StatusSeeOther {
 		b.t.Fatalf("mock consent: want 303 back to the site, got %d", back.status)
@@ -378,8 +382,8 @@ func (b *browser) wantSignedInAs(in *instance, persona mocksgid.Persona) {
 func (b *browser) wantAnonymous(in *instance) {
 	b.t.Helper()
 	p := b.get(in, "/")
-	if p.status != http.StatusOK || p.text("signed-in-as") != "" || p.doc.Find(`[data-testid="profile-anonymous"]`).Length() != 1 {
-		b.t.Fatalf("%s GET /: want the anonymous page, got %d signed in as %q", in.name, p.status, p.text("signed-in-as"))
+	if p.status != http.StatusOK || p.text("logged-in-as") != "" || p.doc.Find(`[data-testid="login-form"]`).Length() != 1 {
+		b.t.Fatalf("%s GET /: want the anonymous page, got %d logged in as %q", in.name, p.status, p.text("logged-in-as"))
 	}
 }
 

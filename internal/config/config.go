@@ -80,6 +80,10 @@ type Config struct {
 	// an edit shows on the next reload.
 	Dev       bool
 	AssetsDir string // only used when Dev
+
+	// Masthead shows the Singapore Government masthead at the top of every
+	// page (MASTHEAD=1), for a site an agency runs. Off by default.
+	Masthead bool
 }
 
 // MinAuditHashKey is the shortest AUDIT_HASH_KEY accepted, in bytes.
@@ -235,6 +239,13 @@ func Load(getenv func(string) string) (Config, error) {
 		cfg.Dev = true
 	default:
 		bad("SGIDWEB_DEV", fmt.Sprintf("%q is not on or off", v), "set SGIDWEB_DEV=1 for the development loop, or unset it")
+	}
+	switch v := strings.ToLower(get("MASTHEAD", "")); v {
+	case "", "0", "false", "no", "off":
+	case "1", "true", "yes", "on":
+		cfg.Masthead = true
+	default:
+		bad("MASTHEAD", fmt.Sprintf("%q is not on or off", v), "set MASTHEAD=1 to show the Singapore Government masthead, or unset it")
 	}
 	cfg.AssetsDir = get("ASSETS_DIR", DefaultAssetsDir)
 	switch {

@@ -9,10 +9,10 @@ import (
 )
 
 func TestNormalizePutsEachTagOnItsOwnLine(t *testing.T) {
-	got := string(Normalize([]byte(`<div class="a"><p>Signed in as <strong>TAN</strong></p><input type="hidden" value="x"><br></div>`)))
+	got := string(Normalize([]byte(`<div class="a"><p>Logged in as <strong>TAN</strong></p><input type="hidden" value="x"><br></div>`)))
 	want := `<div class="a">
   <p>
-    "Signed in as "
+    "Logged in as "
     <strong>
       TAN
     </strong>
@@ -27,8 +27,8 @@ func TestNormalizePutsEachTagOnItsOwnLine(t *testing.T) {
 }
 
 func TestNormalizeKeepsSpacesThatMatter(t *testing.T) {
-	a := Normalize([]byte(`<p>Signed in as <strong>TAN</strong></p>`))
-	b := Normalize([]byte(`<p>Signed in as<strong>TAN</strong></p>`))
+	a := Normalize([]byte(`<p>Logged in as <strong>TAN</strong></p>`))
+	b := Normalize([]byte(`<p>Logged in as<strong>TAN</strong></p>`))
 	if string(a) == string(b) {
 		t.Errorf("expected a dropped space to change the normalized form, both are\n%s", a)
 	}

@@ -495,9 +495,9 @@ func TestHostileValuesRenderEscapedAndBounded(t *testing.T) {
 	assertCleanLogs(t, h.site, append(h.p.Issued(), hostile.ClientSecret, long[:100], "محمد", "O'Brien")...)
 }
 
-// TestSignedInNameIsBoundedAndIsolated: the greeting shows the name under
+// TestLoggedInNameIsBoundedAndIsolated: the greeting shows the name under
 // the same bound as the profile, isolated for direction.
-func TestSignedInNameIsBoundedAndIsolated(t *testing.T) {
+func TestLoggedInNameIsBoundedAndIsolated(t *testing.T) {
 	long := "\u202E" + strings.Repeat("B", 100_000)
 	h := startHostileSite(t, map[string]string{"SGID_SCOPES": "openid myinfo.name"})
 	b := h.newBrowser()
@@ -505,9 +505,9 @@ func TestSignedInNameIsBoundedAndIsolated(t *testing.T) {
 		t.Fatalf("login: want 303, got %d: %s", p.status, p.body)
 	}
 	home := b.get("/")
-	name := home.doc.Find(`[data-testid="signed-in-as"] strong bdi`)
+	name := home.doc.Find(`[data-testid="logged-in-as"] strong bdi`)
 	if name.Length() != 1 {
-		html, _ := home.doc.Find(`[data-testid="signed-in-as"] strong`).Html()
+		html, _ := home.doc.Find(`[data-testid="logged-in-as"] strong`).Html()
 		t.Fatalf("want the name inside <strong><bdi>, got %d bytes starting %.60q", len(html), html)
 	}
 	if n := len([]rune(name.Text())); n > 1001 {

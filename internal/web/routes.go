@@ -28,7 +28,7 @@ func (s *Server) routes() {
 	get(e, "/favicon.ico", s.favicon)
 
 	if s.mock != nil {
-		mock := echo.WrapHandler(http.StripPrefix(config.MockPath, s.mock))
+		mock := echo.WrapHandler(http.StripPrefix(config.MockPath, s.mock.Handler()))
 		e.Any(config.MockPath+"/*", mock)
 	}
 
@@ -45,8 +45,10 @@ func (s *Server) routes() {
 	get(e, "/fragments/login-button", s.loginButtonFragment, personal...)
 	get(e, "/fragments/consent-status", s.consentStatusFragment, personal...)
 	get(e, "/fragments/profile", s.profileFragment, personal...)
-	if s.cfg.MockMode {
+	if s.mock != nil {
 		get(e, "/dev/gallery", s.gallery, personal...)
+		get(e, "/dev/gallery/:state", s.galleryState, personal...)
+		get(e, "/dev/gallery/:state/frames", s.galleryFrames, personal...)
 	}
 }
 

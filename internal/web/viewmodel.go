@@ -16,12 +16,10 @@ import (
 // message is left in place: only the full home page shows and spends it.
 func (s *Server) homeProps(c echo.Context) pages.HomeProps {
 	ctx := c.Request().Context()
-	props := pages.HomeProps{Page: s.page(c, "Home")}
-	csrf := s.sessions.CSRFToken(ctx)
+	props := pages.HomeProps{Page: s.page("Home")}
 	user, loggedIn := s.sessions.CurrentUser(ctx)
-	props.LoginButton = pages.LoginButtonProps{LoggedIn: loggedIn, CSRFToken: csrf}
-	props.Consent = pages.ConsentStatusProps{LoggedIn: loggedIn, Denied: !loggedIn && s.sessions.Denied(ctx)}
-	props.Profile = pages.ProfileProps{LoggedIn: loggedIn}
+	props.LoginButton = pages.LoginButtonProps{LoggedIn: loggedIn, CSRFToken: s.sessions.CSRFToken(ctx)}
+	props.Consent = pages.ConsentStatusProps{LoggedIn: loggedIn}
 	if !loggedIn {
 		props.Consent.Requested = s.requested
 		return props
@@ -30,29 +28,20 @@ func (s *Server) homeProps(c echo.Context) pages.HomeProps {
 	if d := sgid.Format("myinfo.name", user.Name()); !d.NotProvided {
 		props.LoginButton.Name = d.Text
 	}
-	props.Consent, props.Profile = userRegions(user)
+	props.Profile = profileProps(user)
 	return props
 }
 
-// userRegions is what the consent status and the profile panel show for a
-// logged-in person: every field formatted, and which were shared.
-func userRegions(user session.User) (pages.ConsentStatusProps, pages.ProfileProps) {
-	consent := pages.ConsentStatusProps{LoggedIn: true}
+// profileProps is what the profile panel shows for a logged-in person:
+// every field asked for or sent, formatted, "Not provided" included.
+func profileProps(user session.User) pages.ProfileProps {
 	profile := pages.ProfileProps{LoggedIn: true}
 	for _, scope := range profileScopes(user) {
-		d := sgid.Format(scope, user.Fields[scope])
-		ids := testIDs(scope)
-		item := pages.ConsentItem{Scope: scope, Label: d.Label, Purpose: d.Purpose, TestID: ids.consentItem}
-		if d.NotProvided {
-			consent.NotProvided = append(consent.NotProvided, item)
-		} else {
-			consent.Shared = append(consent.Shared, item)
-		}
-		field := fieldProps(d)
-		field.TestID = ids.field
+		field := fieldProps(sgid.Format(scope, user.Fields[scope]))
+		field.TestID = testIDs(scope).field
 		profile.Fields = append(profile.Fields, field)
 	}
-	return consent, profile
+	return profile
 }
 
 // scopeTestIDs are the data-testids of one scope's consent item and profile

@@ -56,6 +56,10 @@ func TestPagesKeepEveryAddressUnderTheBasePath(t *testing.T) {
 		"home, logged out": pages.Home(anonymousHome()),
 		"home, logged in":  pages.Home(loggedInHome()),
 		"error page":       pages.ErrorPage(pages.ErrorProps{Page: layouts.Page{Title: "Oops"}, Status: 500, RetryURL: "/"}),
+		"gallery index":    pages.Gallery(galleryFixture()),
+		"gallery state": pages.GalleryStatePage(pages.GalleryStateProps{Page: layouts.Page{Theme: pages.ThemeDark},
+			State: galleryFixture().Sections[0].States[1], Prev: pages.GalleryLink{ID: "a", Title: "A"}, Next: pages.GalleryLink{ID: "c", Title: "C"}}),
+		"gallery frames": pages.GalleryFrames(pages.GalleryFramesProps{State: galleryFixture().Sections[0].States[0]}),
 	} {
 		doc := renderIn(t, ctx, c)
 		if n := doc.Find("[href], [action], [src], [hx-post]").Length(); n < 4 {
@@ -65,4 +69,14 @@ func TestPagesKeepEveryAddressUnderTheBasePath(t *testing.T) {
 			t.Errorf("%s: expected every address under %s, found %s", what, base, a)
 		}
 	}
+}
+
+// galleryFixture is a small gallery: one section of three states.
+func galleryFixture() pages.GalleryProps {
+	login := pages.LoginButton(pages.LoginButtonProps{CSRFToken: "c"})
+	return pages.GalleryProps{Sections: []pages.GallerySection{{ID: "login", Title: "Login", States: []pages.GalleryState{
+		{ID: "a", Title: "A", View: login},
+		{ID: "b", Title: "B", Note: "The second", View: login},
+		{ID: "c", Title: "C", View: pages.Home(anonymousHome()), WholePage: true},
+	}}}}
 }
