@@ -6,11 +6,14 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
 
+	"github.com/sgidweb/sgidweb/assets"
 	"github.com/sgidweb/sgidweb/internal/mocksgid"
 )
 
@@ -123,5 +126,27 @@ func TestStylesheetFollowsTheColourScheme(t *testing.T) {
 		if !strings.Contains(string(css), want) {
 			t.Errorf("expected the mock's stylesheet to contain %q", want)
 		}
+	}
+}
+
+// In the development loop the mock's stylesheet comes from disk, uncached,
+// like the site's, so an edit shows on the next reload.
+func TestStylesheetFromDiskInDevelopment(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "css"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "css", "mock.css"), []byte(".edited{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := assets.UseDir(dir); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(assets.UseEmbedded)
+	p := newProvider(t, "http://127.0.0.1:1/mock-sgid/v2", mocksgid.Client{RedirectURIs: []string{"http://127.0.0.1:1/auth/callback"}})
+	rec := httptest.NewRecorder()
+	p.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/v2/mock/mock.css", nil))
+	if rec.Body.String() != ".edited{}" || rec.Header().Get("Cache-Control") != "no-store" {
+		t.Errorf("expected the file on disk with no-store, got %q with Cache-Control %q", rec.Body.String(), rec.Header().Get("Cache-Control"))
 	}
 }
