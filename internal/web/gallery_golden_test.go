@@ -12,12 +12,14 @@ import (
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
+	"github.com/a-h/templ"
 
 	"github.com/sgidweb/sgidweb/internal/golden"
 	"github.com/sgidweb/sgidweb/internal/mocksgid"
 	"github.com/sgidweb/sgidweb/internal/web"
 	"github.com/sgidweb/sgidweb/views/layouts"
 	"github.com/sgidweb/sgidweb/views/pages"
+	"github.com/sgidweb/sgidweb/views/urls"
 )
 
 // galleryMock is a mock provider at a fixed address, so its pages render
@@ -140,5 +142,45 @@ func TestGalleryHasEveryState(t *testing.T) {
 		if !ids["profile-"+p.ID] {
 			t.Errorf("expected a profile state for persona %s", p.ID)
 		}
+	}
+}
+
+// Under a base path (BASE_PATH=/sgid/) every address in the gallery and in
+// its states stays under it. The mock's pages are left out: their addresses
+// come from the mock's issuer, which internal/mocksgid tests under a base
+// path.
+func TestGalleryKeepsEveryAddressUnderTheBasePath(t *testing.T) {
+	const base = "/sgid/"
+	ctx := urls.WithBase(context.Background(), base)
+	sections := gallerySections()
+	views := map[string]templ.Component{
+		"index":  pages.Gallery(pages.GalleryProps{Sections: sections}),
+		"state":  pages.GalleryStatePage(pages.GalleryStateProps{State: sections[1].States[0], Prev: pages.GalleryLink{ID: "a"}, Next: pages.GalleryLink{ID: "b"}}),
+		"frames": pages.GalleryFrames(pages.GalleryFramesProps{State: sections[0].States[0]}),
+	}
+	for _, sec := range sections {
+		if sec.ID == "mock-sgid" {
+			continue
+		}
+		for _, st := range sec.States {
+			views[st.ID] = st.View
+		}
+	}
+	for what, c := range views {
+		var buf bytes.Buffer
+		if err := c.Render(ctx, &buf); err != nil {
+			t.Fatalf("%s: render: %v", what, err)
+		}
+		doc, err := goquery.NewDocumentFromReader(&buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc.Find("[href], [action], [src], [hx-get], [hx-post]").Each(func(_ int, s *goquery.Selection) {
+			for _, name := range []string{"href", "action", "src", "hx-get", "hx-post"} {
+				if v, ok := s.Attr(name); ok && !strings.HasPrefix(v, "#") && !strings.HasPrefix(v, base) {
+					t.Errorf("%s: expected every address under %s, found %s=%q", what, base, name, v)
+				}
+			}
+		})
 	}
 }
