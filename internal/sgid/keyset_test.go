@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
+
+	"github.com/sgidweb/sgidweb/internal/sgidtest"
 )
 
 // jwksServer serves a JWKS that tests can swap, break and slow down.
@@ -62,17 +64,39 @@ func newTestKeySet(s *jwksServer, clock *testClock) *keySet {
 }
 
 func tokenBy(t *testing.T, key *rsa.PrivateKey, kid string) string {
-	return signJWT(t, jose.RS256, key, withKID(kid), map[string]any{"sub": "x"})
+	return sgidtest.SignWith(jose.RS256, key, map[string]any{"kid": kid}, map[string]any{"sub": "x"})
+}
+
+// testClock is a settable clock.
+type testClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func newTestClock() *testClock {
+	return &testClock{now: time.Date(2025, 3, 12, 9, 0, 0, 0, time.UTC)}
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *testClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
 }
 
 func TestKeySetUnknownKidRefetchesOnce(t *testing.T) {
-	k := testKeys(t)
-	s := newJWKSServer(t, jwksBody(t, jwkJSON(k.sign, "a")))
+	k := sgidtest.TestKeys()
+	s := newJWKSServer(t, jwksBody(t, sgidtest.JWK(k.Sign, "a")))
 	clock := newTestClock()
 	ks := newTestKeySet(s, clock)
 	ctx := context.Background()
 
-	if _, err := ks.VerifySignature(ctx, tokenBy(t, k.sign, "a")); err != nil {
+	if _, err := ks.VerifySignature(ctx, tokenBy(t, k.Sign, "a")); err != nil {
 		t.Fatalf("warm-up verification: %v", err)
 	}
 	if n := s.hits.Load(); n != 1 {
@@ -81,30 +105,30 @@ func TestKeySetUnknownKidRefetchesOnce(t *testing.T) {
 
 	// sgID rotates to key b. Within the window the new kid is refused
 	// without a fetch; after it, one fetch finds the key.
-	s.set(func(s *jwksServer) { s.body = jwksBody(t, jwkJSON(k.sign2, "b")) })
+	s.set(func(s *jwksServer) { s.body = jwksBody(t, sgidtest.JWK(k.Sign2, "b")) })
 	clock.Advance(10 * time.Second)
-	if _, err := ks.VerifySignature(ctx, tokenBy(t, k.sign2, "b")); err == nil {
+	if _, err := ks.VerifySignature(ctx, tokenBy(t, k.Sign2, "b")); err == nil {
 		t.Fatal("new kid accepted inside the refetch window without a fetch")
 	}
 	if n := s.hits.Load(); n != 1 {
 		t.Fatalf("JWKS fetched %d times inside the window, want 1", n)
 	}
 	clock.Advance(keyRefetchWindow)
-	if _, err := ks.VerifySignature(ctx, tokenBy(t, k.sign2, "b")); err != nil {
+	if _, err := ks.VerifySignature(ctx, tokenBy(t, k.Sign2, "b")); err != nil {
 		t.Fatalf("rotated key after the window: %v", err)
 	}
 	if n := s.hits.Load(); n != 2 {
 		t.Fatalf("JWKS fetched %d times, want 2", n)
 	}
 	// The old key left the JWKS, so it is no longer trusted.
-	if _, err := ks.VerifySignature(ctx, tokenBy(t, k.sign, "a")); err == nil {
+	if _, err := ks.VerifySignature(ctx, tokenBy(t, k.Sign, "a")); err == nil {
 		t.Fatal("withdrawn key still verifies")
 	}
 }
 
 func TestKeySetRandomKidsRefetchAtMostOnce(t *testing.T) {
-	k := testKeys(t)
-	s := newJWKSServer(t, jwksBody(t, jwkJSON(k.sign, "a")))
+	k := sgidtest.TestKeys()
+	s := newJWKSServer(t, jwksBody(t, sgidtest.JWK(k.Sign, "a")))
 	s.set(func(s *jwksServer) { s.delay = 20 * time.Millisecond })
 	clock := newTestClock()
 	ks := newTestKeySet(s, clock)
@@ -117,7 +141,7 @@ func TestKeySetRandomKidsRefetchAtMostOnce(t *testing.T) {
 	var accepted atomic.Int32
 	for i := range 50 {
 		wg.Go(func() {
-			tok := tokenBy(t, k.other, fmt.Sprintf("random-%d", i))
+			tok := tokenBy(t, k.Other, fmt.Sprintf("random-%d", i))
 			if _, err := ks.VerifySignature(context.Background(), tok); err == nil {
 				accepted.Add(1)
 			}
@@ -126,7 +150,7 @@ func TestKeySetRandomKidsRefetchAtMostOnce(t *testing.T) {
 	wg.Wait()
 	for i := range 20 {
 		clock.Advance(time.Second)
-		ks.VerifySignature(context.Background(), tokenBy(t, k.other, fmt.Sprintf("later-%d", i)))
+		ks.VerifySignature(context.Background(), tokenBy(t, k.Other, fmt.Sprintf("later-%d", i)))
 	}
 	if accepted.Load() != 0 {
 		t.Fatalf("%d forged tokens accepted", accepted.Load())
@@ -137,11 +161,11 @@ func TestKeySetRandomKidsRefetchAtMostOnce(t *testing.T) {
 }
 
 func TestKeySetColdStartIsSingleFlight(t *testing.T) {
-	k := testKeys(t)
-	s := newJWKSServer(t, jwksBody(t, jwkJSON(k.sign, "a")))
+	k := sgidtest.TestKeys()
+	s := newJWKSServer(t, jwksBody(t, sgidtest.JWK(k.Sign, "a")))
 	s.set(func(s *jwksServer) { s.delay = 50 * time.Millisecond })
 	ks := newTestKeySet(s, newTestClock())
-	tok := tokenBy(t, k.sign, "a")
+	tok := tokenBy(t, k.Sign, "a")
 	var wg sync.WaitGroup
 	var failed atomic.Int32
 	for range 20 {
@@ -158,13 +182,13 @@ func TestKeySetColdStartIsSingleFlight(t *testing.T) {
 }
 
 func TestKeySetKnownKidBadSignatureDoesNotRefetch(t *testing.T) {
-	k := testKeys(t)
-	s := newJWKSServer(t, jwksBody(t, jwkJSON(k.sign, "a")))
+	k := sgidtest.TestKeys()
+	s := newJWKSServer(t, jwksBody(t, sgidtest.JWK(k.Sign, "a")))
 	clock := newTestClock()
 	ks := newTestKeySet(s, clock)
 	ks.check(context.Background())
 	clock.Advance(2 * keyRefetchWindow)
-	_, err := ks.VerifySignature(context.Background(), tokenBy(t, k.other, "a"))
+	_, err := ks.VerifySignature(context.Background(), tokenBy(t, k.Other, "a"))
 	if ReasonOf(err) != ReasonIDTokenInvalid {
 		t.Fatalf("forged signature under a known kid = %v, want %q", err, ReasonIDTokenInvalid)
 	}
@@ -174,8 +198,8 @@ func TestKeySetKnownKidBadSignatureDoesNotRefetch(t *testing.T) {
 }
 
 func TestKeySetServesCacheWhileDown(t *testing.T) {
-	k := testKeys(t)
-	s := newJWKSServer(t, jwksBody(t, jwkJSON(k.sign, "a")))
+	k := sgidtest.TestKeys()
+	s := newJWKSServer(t, jwksBody(t, sgidtest.JWK(k.Sign, "a")))
 	clock := newTestClock()
 	ks := newTestKeySet(s, clock)
 	if err := ks.check(context.Background()); err != nil {
@@ -184,7 +208,7 @@ func TestKeySetServesCacheWhileDown(t *testing.T) {
 	s.set(func(s *jwksServer) { s.down = true })
 	// Past keyMaxAge the set tries to refresh, fails, and keeps its keys.
 	clock.Advance(keyMaxAge + time.Minute)
-	if _, err := ks.VerifySignature(context.Background(), tokenBy(t, k.sign, "a")); err != nil {
+	if _, err := ks.VerifySignature(context.Background(), tokenBy(t, k.Sign, "a")); err != nil {
 		t.Fatalf("cached key refused while JWKS is down: %v", err)
 	}
 	if n := s.hits.Load(); n != 2 {
@@ -203,8 +227,8 @@ func TestKeySetServesCacheWhileDown(t *testing.T) {
 }
 
 func TestKeySetCheckCallsJWKSAtMostOncePerWindow(t *testing.T) {
-	k := testKeys(t)
-	s := newJWKSServer(t, jwksBody(t, jwkJSON(k.sign, "a")))
+	k := sgidtest.TestKeys()
+	s := newJWKSServer(t, jwksBody(t, sgidtest.JWK(k.Sign, "a")))
 	clock := newTestClock()
 	ks := newTestKeySet(s, clock)
 	for range 10 {
@@ -224,13 +248,13 @@ func TestKeySetCheckCallsJWKSAtMostOncePerWindow(t *testing.T) {
 }
 
 func TestKeySetEmptyAndDown(t *testing.T) {
-	k := testKeys(t)
+	k := sgidtest.TestKeys()
 	s := newJWKSServer(t, nil)
 	s.set(func(s *jwksServer) { s.down = true })
 	clock := newTestClock()
 	ks := newTestKeySet(s, clock)
 	ctx, f := withKeyFailure(context.Background())
-	if _, err := ks.VerifySignature(ctx, tokenBy(t, k.sign, "a")); ReasonOf(err) != ReasonKeysUnavailable {
+	if _, err := ks.VerifySignature(ctx, tokenBy(t, k.Sign, "a")); ReasonOf(err) != ReasonKeysUnavailable {
 		t.Fatalf("verify with empty cache and JWKS down = %v, want %q", err, ReasonKeysUnavailable)
 	}
 	if ReasonOf(f.err) != ReasonKeysUnavailable {
@@ -245,8 +269,8 @@ func TestKeySetEmptyAndDown(t *testing.T) {
 }
 
 func TestKeySetStalledJWKS(t *testing.T) {
-	k := testKeys(t)
-	s := newJWKSServer(t, jwksBody(t, jwkJSON(k.sign, "a")))
+	k := sgidtest.TestKeys()
+	s := newJWKSServer(t, jwksBody(t, sgidtest.JWK(k.Sign, "a")))
 	s.set(func(s *jwksServer) { s.delay = 3 * time.Second })
 	clock := newTestClock()
 	ks := newKeySet(s.srv.URL, buildHTTPClient(s.srv.Client(), Config{Timeout: time.Minute}), 100*time.Millisecond, clock.Now)
@@ -258,7 +282,7 @@ func TestKeySetStalledJWKS(t *testing.T) {
 }
 
 func TestParseJWKSFilters(t *testing.T) {
-	k := testKeys(t)
+	k := sgidtest.TestKeys()
 	ec, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
@@ -271,13 +295,13 @@ func TestParseJWKSFilters(t *testing.T) {
 		return b
 	}
 	set := map[string][]json.RawMessage{"keys": {
-		entry(jwkJSON(k.sign, "good")),
-		entry(jose.JSONWebKey{Key: &k.sign2.PublicKey, KeyID: "no-use-no-alg"}),
-		entry(jwkJSON(k.small, "small")),
-		entry(jose.JSONWebKey{Key: &k.other.PublicKey, KeyID: "enc", Use: "enc"}),
-		entry(jose.JSONWebKey{Key: &k.other.PublicKey, KeyID: "ps256", Algorithm: "PS256"}),
+		entry(sgidtest.JWK(k.Sign, "good")),
+		entry(jose.JSONWebKey{Key: &k.Sign2.PublicKey, KeyID: "no-use-no-alg"}),
+		entry(sgidtest.JWK(k.Small, "small")),
+		entry(jose.JSONWebKey{Key: &k.Other.PublicKey, KeyID: "enc", Use: "enc"}),
+		entry(jose.JSONWebKey{Key: &k.Other.PublicKey, KeyID: "ps256", Algorithm: "PS256"}),
 		entry(jose.JSONWebKey{Key: &ec.PublicKey, KeyID: "ec", Algorithm: "ES256"}),
-		entry(jose.JSONWebKey{Key: k.other, KeyID: "private"}),
+		entry(jose.JSONWebKey{Key: k.Other, KeyID: "private"}),
 		entry(jose.JSONWebKey{Key: []byte("0123456789abcdef0123456789abcdef"), KeyID: "oct"}),
 		json.RawMessage(`{"kty":"RSA","kid":"broken","n":"!!","e":"AQAB"}`),
 		json.RawMessage(`{"kty":"OKP","crv":"X448","x":"AA"}`),
@@ -303,27 +327,27 @@ func TestParseJWKSFilters(t *testing.T) {
 }
 
 func TestKeySetIgnoresSmallKey(t *testing.T) {
-	k := testKeys(t)
-	s := newJWKSServer(t, jwksBody(t, jwkJSON(k.small, "small"), jwkJSON(k.sign, "a")))
+	k := sgidtest.TestKeys()
+	s := newJWKSServer(t, jwksBody(t, sgidtest.JWK(k.Small, "small"), sgidtest.JWK(k.Sign, "a")))
 	ks := newTestKeySet(s, newTestClock())
-	if _, err := ks.VerifySignature(context.Background(), tokenBy(t, k.small, "small")); ReasonOf(err) != ReasonIDTokenInvalid {
+	if _, err := ks.VerifySignature(context.Background(), tokenBy(t, k.Small, "small")); ReasonOf(err) != ReasonIDTokenInvalid {
 		t.Fatalf("token signed by a published 1024-bit key = %v, want %q", err, ReasonIDTokenInvalid)
 	}
-	if _, err := ks.VerifySignature(context.Background(), tokenBy(t, k.sign, "a")); err != nil {
+	if _, err := ks.VerifySignature(context.Background(), tokenBy(t, k.Sign, "a")); err != nil {
 		t.Fatalf("2048-bit key beside it: %v", err)
 	}
 
-	only := newJWKSServer(t, jwksBody(t, jwkJSON(k.small, "small")))
+	only := newJWKSServer(t, jwksBody(t, sgidtest.JWK(k.Small, "small")))
 	if err := newTestKeySet(only, newTestClock()).check(context.Background()); ReasonOf(err) != ReasonKeysUnavailable {
 		t.Fatalf("JWKS with only a 1024-bit key: check = %v, want %q", err, ReasonKeysUnavailable)
 	}
 }
 
 func TestKeySetNoKidTriesAllKeys(t *testing.T) {
-	k := testKeys(t)
-	s := newJWKSServer(t, jwksBody(t, jwkJSON(k.sign, "a"), jwkJSON(k.sign2, "b")))
+	k := sgidtest.TestKeys()
+	s := newJWKSServer(t, jwksBody(t, sgidtest.JWK(k.Sign, "a"), sgidtest.JWK(k.Sign2, "b")))
 	ks := newTestKeySet(s, newTestClock())
-	tok := signJWT(t, jose.RS256, k.sign2, nil, map[string]any{"sub": "x"})
+	tok := sgidtest.SignWith(jose.RS256, k.Sign2, nil, map[string]any{"sub": "x"})
 	if _, err := ks.VerifySignature(context.Background(), tok); err != nil {
 		t.Fatalf("token without kid: %v", err)
 	}

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/sgidweb/sgidweb/internal/app"
-	"github.com/sgidweb/sgidweb/internal/hostile"
+	"github.com/sgidweb/sgidweb/internal/sgidtest"
 )
 
 // approveOnly starts a login in b and consents at the provider, returning
@@ -224,7 +224,7 @@ func TestSpoofedHostNeverChangesTheRedirectURI(t *testing.T) {
 	if got := u.Query().Get("redirect_uri"); got != h.p.RedirectURI {
 		t.Errorf("redirect_uri: want %q, got %q", h.p.RedirectURI, got)
 	}
-	if !strings.HasPrefix(p.header.Get("Location"), hostile.ClientID) && !strings.HasPrefix(p.header.Get("Location"), h.p.Issuer) {
+	if !strings.HasPrefix(p.header.Get("Location"), sgidtest.ClientID) && !strings.HasPrefix(p.header.Get("Location"), h.p.Issuer) {
 		t.Errorf("the login went to %q, not to the configured sgID", p.header.Get("Location"))
 	}
 }
