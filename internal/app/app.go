@@ -72,8 +72,8 @@ func WithAccessLog(log *slog.Logger) Option {
 }
 
 // WithClock makes sessions, login flows and the sgID client (ID token
-// times, the key set's refetch window) read the time from now, so a test can
-// age a login, a session or a cached key without waiting.
+// times) read the time from now, so a test can age a login or a session
+// without waiting.
 func WithClock(now func() time.Time) Option {
 	return func(o *buildOptions) { o.now = now }
 }

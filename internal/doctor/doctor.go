@@ -183,7 +183,7 @@ func checkSGID(ctx context.Context, cfg config.Config, opts Options) []Result {
 	})
 	if err != nil {
 		keys.Status, keys.Detail, keys.Fix = Fail, err.Error(), "fix SGID_HOSTNAME"
-	} else if err := client.CheckKeys(ctx); err != nil {
+	} else if err := client.RefreshKeys(ctx); err != nil {
 		keys.Status, keys.Detail = Fail, fmt.Sprintf("%s: %v", jwksURL, err)
 		keys.Fix = "check SGID_HOSTNAME (production https://api.id.gov.sg, staging https://api-stg.id.gov.sg) and that this machine can reach it (proxy, firewall, DNS)"
 	} else {

@@ -114,7 +114,7 @@ func TestObserverSeesEveryCallWithItsStatusAndDate(t *testing.T) {
 	p.Close()
 	obs.calls = nil
 	c2 := newClient(t, p, func(cfg *Config) { cfg.Observer = obs; cfg.Timeout = time.Second })
-	_ = c2.CheckKeys(context.Background())
+	_ = c2.RefreshKeys(context.Background())
 	if len(obs.calls) != 1 || obs.calls[0].Status != 0 || obs.calls[0].Endpoint != EndpointJWKS {
 		t.Errorf("unreachable JWKS: want one jwks call with status 0, got %+v", obs.calls)
 	}

@@ -261,7 +261,7 @@ func TestParsePrivateKey(t *testing.T) {
 func TestReasonUpstreamAndError(t *testing.T) {
 	upstream := map[Reason]bool{
 		ReasonTokenRejected: false, ReasonTokenUpstream: true, ReasonIDTokenInvalid: false,
-		ReasonNonceMismatch: false, ReasonKeysUnavailable: true, ReasonUserinfoUpstream: true,
+		ReasonNonceMismatch: false, ReasonKeysUnavailable: true, ReasonSigningKeyUnknown: true, ReasonUserinfoUpstream: true,
 		ReasonUserinfoRejected: false, ReasonSubjectMismatch: false, ReasonDecryptFailed: false,
 		ReasonTimeout: true,
 	}
