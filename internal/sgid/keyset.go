@@ -32,9 +32,10 @@ import (
 // tokens kept naming it. refresh lets the server's periodic refresh drop it
 // (TestRefreshDropsAWithdrawnKey).
 type keySet struct {
-	url     string
-	client  *http.Client
-	timeout time.Duration
+	url      string
+	client   *http.Client
+	timeout  time.Duration
+	observer Observer // nil: nobody is told about fetches
 
 	mu       sync.Mutex
 	keys     []jose.JSONWebKey
@@ -47,8 +48,8 @@ type keyFetch struct {
 	err  error
 }
 
-func newKeySet(url string, client *http.Client, timeout time.Duration) *keySet {
-	return &keySet{url: url, client: client, timeout: timeout}
+func newKeySet(url string, client *http.Client, timeout time.Duration, observer Observer) *keySet {
+	return &keySet{url: url, client: client, timeout: timeout, observer: observer}
 }
 
 // keyFailureKey carries a *keyFailure through go-oidc, whose verifier flattens
@@ -166,6 +167,9 @@ func (s *keySet) fetch(ctx context.Context, call *keyFetch) {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	keys, err := s.download(ctx)
+	if s.observer != nil {
+		s.observer.ObserveFetch(FetchResult{Fetch: FetchJWKS, OK: err == nil})
+	}
 
 	s.mu.Lock()
 	if err == nil {

@@ -387,5 +387,5 @@ func tokenBy(key *rsa.PrivateKey, kid string) string {
 }
 
 func newTestKeySet(p *sgidtest.Provider) *keySet {
-	return newKeySet(p.JWKSURL(), buildHTTPClient(nil, Config{Timeout: 2 * time.Second}), 2*time.Second)
+	return newKeySet(p.JWKSURL(), buildHTTPClient(nil, Config{Timeout: 2 * time.Second}), 2*time.Second, nil)
 }

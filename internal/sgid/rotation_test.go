@@ -80,9 +80,35 @@ func sealKeyWithKID(t *testing.T, to *rsa.PublicKey, sym []byte, kid string) str
 	return s
 }
 
-type recordingObserver struct{ calls []Call }
+type recordingObserver struct {
+	calls   []Call
+	fetches []FetchResult
+}
 
-func (o *recordingObserver) ObserveCall(c Call) { o.calls = append(o.calls, c) }
+func (o *recordingObserver) ObserveCall(c Call)         { o.calls = append(o.calls, c) }
+func (o *recordingObserver) ObserveFetch(f FetchResult) { o.fetches = append(o.fetches, f) }
+
+// Each JWKS fetch is reported with its outcome: an answer without a usable
+// key is a failed fetch, like no answer.
+func TestObserverSeesEachJWKSFetchOutcome(t *testing.T) {
+	k := sgidtest.TestKeys()
+	p := newProvider(t)
+	obs := &recordingObserver{}
+	c := newClient(t, p, func(cfg *Config) { cfg.Observer = obs })
+	if err := c.RefreshKeys(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	p.SetFaults(sgidtest.Faults{JWKS: func(w http.ResponseWriter, _ *http.Request) {
+		sgidtest.WriteJSON(w, http.StatusOK, jose.JSONWebKeySet{Keys: []jose.JSONWebKey{sgidtest.JWK(k.Small, "small")}})
+	}})
+	_ = c.RefreshKeys(context.Background())
+	jwksDown(p)
+	_ = c.RefreshKeys(context.Background())
+	want := []FetchResult{{FetchJWKS, true}, {FetchJWKS, false}, {FetchJWKS, false}}
+	if len(obs.fetches) != len(want) || obs.fetches[0] != want[0] || obs.fetches[1] != want[1] || obs.fetches[2] != want[2] {
+		t.Errorf("fetches: want %v, got %v", want, obs.fetches)
+	}
+}
 
 func TestObserverSeesEveryCallWithItsStatusAndDate(t *testing.T) {
 	p := newProvider(t)

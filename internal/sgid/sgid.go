@@ -175,7 +175,7 @@ func New(cfg Config) (*Client, error) {
 			AuthStyle: oauth2.AuthStyleInParams,
 		},
 	}
-	c.keys = newKeySet(issuer+"/.well-known/jwks.json", c.http, cfg.Timeout)
+	c.keys = newKeySet(issuer+"/.well-known/jwks.json", c.http, cfg.Timeout, cfg.Observer)
 	c.verifier = oidc.NewVerifier(issuer, c.keys, &oidc.Config{
 		ClientID:             cfg.ClientID,
 		SupportedSigningAlgs: []string{oidc.RS256},
