@@ -84,29 +84,27 @@ func (s *keySet) VerifySignature(ctx context.Context, rawJWT string) ([]byte, er
 	kid := jws.Signatures[0].Header.KeyID
 
 	keys := s.cached()
-	fetched := false
 	if len(keys) == 0 {
 		// Nothing cached: the first login, or every fetch so far failed.
 		if err := s.refresh(ctx); err != nil {
 			return nil, s.report(ctx, keysUnavailable(ctx, err))
 		}
-		keys, fetched = s.cached(), true
+		keys = s.cached()
 	}
 	if payload := verifyWith(jws, kid, keys); payload != nil {
 		return payload, nil
 	}
+	// A miss: sgID may have rotated its key since the fetch behind these
+	// keys (which may be one this call joined, started before the rotation).
 	detail := errNoMatchingKey
-	if !fetched {
-		// A miss: sgID may have rotated its key since our last fetch.
-		if err := s.refresh(ctx); err != nil {
-			if isTimeout(ctx, err) && ctx.Err() != nil {
-				return nil, s.report(ctx, fail(ReasonTimeout, fmt.Errorf("refetching JWKS: %w", err)))
-			}
-			detail = fmt.Errorf("%w, and refetching the JWKS failed: %w", errNoMatchingKey, err)
+	if err := s.refresh(ctx); err != nil {
+		if isTimeout(ctx, err) && ctx.Err() != nil {
+			return nil, s.report(ctx, fail(ReasonTimeout, fmt.Errorf("refetching JWKS: %w", err)))
 		}
-		if payload := verifyWith(jws, kid, s.cached()); payload != nil {
-			return payload, nil
-		}
+		detail = fmt.Errorf("%w, and refetching the JWKS failed: %w", errNoMatchingKey, err)
+	}
+	if payload := verifyWith(jws, kid, s.cached()); payload != nil {
+		return payload, nil
 	}
 	return nil, s.report(ctx, fail(ReasonSigningKeyUnknown, detail))
 }

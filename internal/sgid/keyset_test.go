@@ -243,6 +243,50 @@ func TestColdStartJoinsOneFetch(t *testing.T) {
 	}
 }
 
+// A login that joins a fetch which started before sgID rotated gets the old
+// keys from it; its miss refetches rather than failing.
+func TestAMissAfterJoiningAnOlderFetchRefetches(t *testing.T) {
+	k := sgidtest.TestKeys()
+	p := newProvider(t)
+	ks := newTestKeySet(p)
+	arrived, release := make(chan struct{}), make(chan struct{})
+	var first sync.Once
+	p.SetFaults(sgidtest.Faults{JWKS: func(w http.ResponseWriter, _ *http.Request) {
+		publish := sgidtest.JWK(k.Sign2, "sig-2")
+		first.Do(func() {
+			publish = sgidtest.JWK(k.Sign, "sig-1") // what sgID served before it rotated
+			close(arrived)
+			<-release
+		})
+		sgidtest.WriteJSON(w, http.StatusOK, jose.JSONWebKeySet{Keys: []jose.JSONWebKey{publish}})
+	}})
+	refreshed := make(chan error, 1)
+	go func() { refreshed <- ks.refresh(context.Background()) }()
+	<-arrived
+
+	waiting := make(chan struct{}, 1)
+	verified := make(chan error, 1)
+	go func() {
+		_, err := ks.VerifySignature(&waitSpy{Context: context.Background(), waiting: waiting}, tokenBy(k.Sign2, "sig-2"))
+		verified <- err
+	}()
+	select {
+	case <-waiting:
+	case err := <-verified:
+		t.Fatalf("the login did not join the fetch in flight: %v", err)
+	}
+	close(release)
+	if err := <-refreshed; err != nil {
+		t.Fatalf("the older fetch: %v", err)
+	}
+	if err := <-verified; err != nil {
+		t.Fatalf("login with the rotated key after joining an older fetch: %v", err)
+	}
+	if n := p.JWKSFetches.Load(); n != 2 {
+		t.Errorf("JWKS fetched %d times, want 2", n)
+	}
+}
+
 func TestServesTheCacheWhileTheJWKSIsDown(t *testing.T) {
 	k := sgidtest.TestKeys()
 	p := newProvider(t)
