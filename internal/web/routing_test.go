@@ -16,13 +16,14 @@ import (
 
 	"github.com/sgidweb/sgidweb/internal/config"
 	"github.com/sgidweb/sgidweb/internal/session"
+	"github.com/sgidweb/sgidweb/internal/session/store"
 	"github.com/sgidweb/sgidweb/internal/sgid"
 	"github.com/sgidweb/sgidweb/internal/web"
 )
 
 // countingStore counts every call that reaches the session store.
 type countingStore struct {
-	session.Store
+	store.Store
 	calls atomic.Int64
 }
 
@@ -51,12 +52,12 @@ func startCountingServer(t *testing.T) (string, *countingStore) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	inner, err := session.Open(context.Background(), "memory")
+	inner, err := store.Open(context.Background(), "memory")
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := &countingStore{Store: inner}
-	t.Cleanup(func() { store.Close() })
+	counting := &countingStore{Store: inner}
+	t.Cleanup(func() { counting.Close() })
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		t.Fatal(err)
@@ -66,12 +67,12 @@ func startCountingServer(t *testing.T) (string, *countingStore) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sessions := session.New(session.Options{Store: store, IdleTimeout: time.Hour, Lifetime: 2 * time.Hour})
+	sessions := session.New(session.Options{Store: counting, IdleTimeout: time.Hour, Lifetime: 2 * time.Hour})
 	srv := web.New(web.Deps{Config: cfg, Logger: slog.New(slog.DiscardHandler), SGID: client,
-		Sessions: sessions, Store: store, AuditKey: []byte("audit-key-for-tests")})
+		Sessions: sessions, Store: counting, AuditKey: []byte("audit-key-for-tests")})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
-	return ts.URL, store
+	return ts.URL, counting
 }
 
 func send(t *testing.T, method, target string, cookies []*http.Cookie) (*http.Response, string) {

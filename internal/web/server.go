@@ -13,6 +13,7 @@ import (
 
 	"github.com/sgidweb/sgidweb/internal/config"
 	"github.com/sgidweb/sgidweb/internal/session"
+	"github.com/sgidweb/sgidweb/internal/session/store"
 	"github.com/sgidweb/sgidweb/internal/sgid"
 	"github.com/sgidweb/sgidweb/views/pages"
 )
@@ -26,7 +27,7 @@ type Deps struct {
 	AccessLog *slog.Logger
 	SGID      *sgid.Client
 	Sessions  *session.Manager
-	Store     session.Store
+	Store     store.Store
 	// Mock is the embedded mock provider's handler, served under
 	// config.MockPath; nil unless in mock mode.
 	Mock http.Handler
@@ -45,7 +46,7 @@ type Server struct {
 	access   *slog.Logger
 	sgid     *sgid.Client
 	sessions *session.Manager
-	store    session.Store
+	store    store.Store
 	mock     http.Handler
 	metrics  Recorder
 	auditKey []byte
