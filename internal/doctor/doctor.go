@@ -65,7 +65,7 @@ var ErrProblems = errors.New("doctor found problems")
 
 // Command is `sgidweb doctor [-public-key FILE]`.
 func Command(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("doctor", flag.ContinueOnError)
+	fs := flag.NewFlagSet("sgidweb doctor", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	opts := Options{Getenv: getenv}
 	fs.StringVar(&opts.PublicKeyFile, "public-key", "", "the public key registered with sgID (PEM), to compare with the private key")
