@@ -149,4 +149,3 @@ func TestExpiryIsReportedForLoggedInSessionsOnlyWithItsCause(t *testing.T) {
 		t.Fatalf("an active session 75 minutes after login: want [%s %s], got %v", ExpiredIdle, ExpiredLifetime, causes)
 	}
 }
-

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
-		"time"
+	"time"
 )
 
 // Codec stores session values in a small binary form. scs's default gob

@@ -31,7 +31,6 @@ func TestSQLiteStoreCreatesItsFolder(t *testing.T) {
 	}
 }
 
-
 func TestSQLiteStoreExpiresDeletesAndPersists(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "sessions.db")
 	st, err := Open(context.Background(), "sqlite:"+path)
