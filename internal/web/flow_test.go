@@ -82,6 +82,9 @@ func TestCallbackFlowRefusals(t *testing.T) {
 		{"oversized parameter", func(h *hostileSite, b *browser) page {
 			return b.get(withQuery(h.approveOnly(b, nil), func(q url.Values) { q.Set("error_description", strings.Repeat("A", 4096)) }))
 		}, 400, "callback_malformed"},
+		{"code missing with the right state", func(h *hostileSite, b *browser) page {
+			return b.get(withQuery(h.approveOnly(b, nil), func(q url.Values) { q.Del("code") }))
+		}, 400, "callback_malformed"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

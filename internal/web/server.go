@@ -52,6 +52,7 @@ type Server struct {
 	auditKey []byte
 	echo     *echo.Echo
 	csp      string
+	origins  *http.CrossOriginProtection
 	now      func() time.Time
 	// requested is what sgID will ask for, as the page shows it before
 	// login: fixed by the configuration, so made once.
@@ -83,6 +84,15 @@ func New(d Deps) *Server {
 		s.metrics = noRecorder{}
 	}
 	s.csp = contentSecurityPolicy(d.Config)
+	origins, err := newOriginCheck(d.Config.PublicURL)
+	if err != nil {
+		// config.Load refuses such a PUBLIC_URL, so this is a wiring
+		// mistake; without the trusted origin the check is stricter, not
+		// looser.
+		s.log.Error("cross-origin check without PUBLIC_URL", "error", err.Error())
+		origins = http.NewCrossOriginProtection()
+	}
+	s.origins = origins
 	s.requested = requestedItems(d.SGID.Scopes())
 	s.echo.HideBanner = true
 	s.echo.HidePort = true

@@ -155,8 +155,10 @@ func TestEveryPostNeedsSameOriginAndToken(t *testing.T) {
 	}{
 		{"logout without a token", "/auth/logout", url.Values{}, nil},
 		{"logout with another browser's token", "/auth/logout", url.Values{"csrf_token": {strangerToken}}, nil},
-		{"logout cross-site with the token", "/auth/logout", url.Values{"csrf_token": {logoutToken}}, map[string]string{"Sec-Fetch-Site": "cross-site"}},
-		{"logout same-site (a sibling subdomain) with the token", "/auth/logout", url.Values{"csrf_token": {logoutToken}}, map[string]string{"Sec-Fetch-Site": "same-site"}},
+		// A browser sends the Origin of the page that made the request:
+		// another site's, or a sibling subdomain's.
+		{"logout cross-site with the token", "/auth/logout", url.Values{"csrf_token": {logoutToken}}, map[string]string{"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"}},
+		{"logout same-site (a sibling subdomain) with the token", "/auth/logout", url.Values{"csrf_token": {logoutToken}}, map[string]string{"Sec-Fetch-Site": "same-site", "Origin": "http://sibling.localhost"}},
 		{"logout with Origin null", "/auth/logout", url.Values{"csrf_token": {logoutToken}}, map[string]string{"Sec-Fetch-Site": "", "Origin": "null"}},
 		{"login with a token in the wrong header", "/auth/login", url.Values{}, map[string]string{"X-CSRF-Token": strangerToken}},
 	}
