@@ -24,8 +24,17 @@ type hostileSite struct {
 
 func startHostileSite(t *testing.T, env map[string]string, opts ...app.Option) *hostileSite {
 	t.Helper()
+	return startFaultySite(t, sgidtest.Faults{}, env, opts...)
+}
+
+// startFaultySite starts the site against a provider that misbehaves from
+// the start: the server fetches the JWKS as it starts, so a fault set after
+// that would meet keys already cached.
+func startFaultySite(t *testing.T, faults sgidtest.Faults, env map[string]string, opts ...app.Option) *hostileSite {
+	t.Helper()
 	ln := apptest.Listen(t)
 	p := sgidtest.New(t, "http://"+ln.Addr().String()+"/auth/callback")
+	p.SetFaults(faults)
 	vars := map[string]string{
 		"SGID_HOSTNAME":      p.URL,
 		"SGID_CLIENT_ID":     sgidtest.ClientID,
@@ -52,7 +61,7 @@ func (h *hostileSite) hostileLogin(b *browser, fields map[string]string) page {
 }
 
 func loggedIn(b *browser) bool {
-	return b.get("/").doc.Find(`form[action="/auth/logout"]`).Length() != 0
+	return b.get("/").Doc.Find(`form[action="/auth/logout"]`).Length() != 0
 }
 
 // assertRefused checks what every refusal must hold: the status, a clear
@@ -60,20 +69,20 @@ func loggedIn(b *browser) bool {
 // no code, token, secret or personal data in them.
 func (h *hostileSite) assertRefused(t *testing.T, b *browser, p page, status int, reason string) {
 	t.Helper()
-	if p.status != status {
-		t.Errorf("want status %d, got %d: %s", status, p.status, p.body)
+	if p.Status != status {
+		t.Errorf("want status %d, got %d: %s", status, p.Status, p.Body)
 	}
-	if p.status == http.StatusInternalServerError {
+	if p.Status == http.StatusInternalServerError {
 		t.Error("a hostile answer produced a 500")
 	}
-	if p.doc.Find(`[data-testid="error-page"]`).Length() != 1 {
-		t.Errorf("want the error page, got %q", p.body)
+	if p.Doc.Find(`[data-testid="error-page"]`).Length() != 1 {
+		t.Errorf("want the error page, got %q", p.Body)
 	}
 	if loggedIn(b) {
 		t.Error("somebody is logged in after a refused login")
 	}
-	if hz := b.get("/healthz"); hz.status != http.StatusOK {
-		t.Errorf("/healthz: want 200, got %d", hz.status)
+	if hz := b.get("/healthz"); hz.Status != http.StatusOK {
+		t.Errorf("/healthz: want 200, got %d", hz.Status)
 	}
 	if reason != "" && !strings.Contains(h.logs.String(), `"reason":"`+reason+`"`) {
 		t.Errorf("the logs do not give the reason %q:\n%s", reason, h.logs.String())
@@ -242,16 +251,15 @@ func TestHostileProviderIsRefused(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			h := startHostileSite(t, nil)
-			h.p.SetFaults(tc.faults)
+			h := startFaultySite(t, tc.faults, nil)
 			b := h.newBrowser()
 			p := h.hostileLogin(b, nil)
 			h.assertRefused(t, b, p, tc.status, tc.reason)
 			if tc.reason == "decrypt_failed" || tc.reason == "userinfo_rejected" {
 				// Not the person's fault: the page says so, and the log
 				// keeps the detail an operator needs to find the cause.
-				if !strings.Contains(p.text("error-page"), "could not read sgID's answer") {
-					t.Errorf("the page does not say sgID's answer could not be read: %q", p.text("error-page"))
+				if !strings.Contains(p.Text("error-page"), "could not read sgID's answer") {
+					t.Errorf("the page does not say sgID's answer could not be read: %q", p.Text("error-page"))
 				}
 				if !strings.Contains(h.logs.String(), `"error":"sgid: `+tc.reason+`: `) {
 					t.Errorf("the log line does not carry the error detail:\n%s", h.logs.String())
@@ -277,8 +285,8 @@ func TestHostileProviderControls(t *testing.T) {
 			h := startHostileSite(t, nil)
 			h.p.SetFaults(f)
 			b := h.newBrowser()
-			if p := h.hostileLogin(b, nil); p.status != http.StatusSeeOther {
-				t.Fatalf("want 303, got %d: %s", p.status, p.body)
+			if p := h.hostileLogin(b, nil); p.Status != http.StatusSeeOther {
+				t.Fatalf("want 303, got %d: %s", p.Status, p.Body)
 			}
 			if !loggedIn(b) {
 				t.Fatal("not logged in")
@@ -288,37 +296,17 @@ func TestHostileProviderControls(t *testing.T) {
 	}
 }
 
-// testClock is a settable clock for the server and the provider.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newTestClock() *testClock { return &testClock{now: time.Now()} }
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // TestKeyRotationRightAfterALogin rotates the provider's key just after a
 // login: the unknown kid makes the server fetch the new key at once.
 func TestKeyRotationRightAfterALogin(t *testing.T) {
 	h := startHostileSite(t, nil)
-	if p := h.hostileLogin(h.newBrowser(), nil); p.status != http.StatusSeeOther {
-		t.Fatalf("first login: want 303, got %d", p.status)
+	if p := h.hostileLogin(h.newBrowser(), nil); p.Status != http.StatusSeeOther {
+		t.Fatalf("first login: want 303, got %d", p.Status)
 	}
 	h.p.Rotate()
 	b := h.newBrowser()
-	if p := h.hostileLogin(b, nil); p.status != http.StatusSeeOther || !loggedIn(b) {
-		t.Fatalf("login right after key rotation: want 303 and logged in, got %d: %s", p.status, p.body)
+	if p := h.hostileLogin(b, nil); p.Status != http.StatusSeeOther || !loggedIn(b) {
+		t.Fatalf("login right after key rotation: want 303 and logged in, got %d: %s", p.Status, p.Body)
 	}
 }
 
@@ -326,13 +314,13 @@ func TestKeyRotationRightAfterALogin(t *testing.T) {
 // login: logins signed by the cached key go on without it.
 func TestJWKSDownWithKeysCachedKeepsWorking(t *testing.T) {
 	h := startHostileSite(t, nil)
-	if p := h.hostileLogin(h.newBrowser(), nil); p.status != http.StatusSeeOther {
-		t.Fatalf("first login: want 303, got %d", p.status)
+	if p := h.hostileLogin(h.newBrowser(), nil); p.Status != http.StatusSeeOther {
+		t.Fatalf("first login: want 303, got %d", p.Status)
 	}
 	h.p.SetFaults(sgidtest.Faults{JWKS: func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "down", 503) }})
 	b := h.newBrowser()
-	if p := h.hostileLogin(b, nil); p.status != http.StatusSeeOther || !loggedIn(b) {
-		t.Fatalf("login with the JWKS down and keys cached: want 303, got %d: %s", p.status, p.body)
+	if p := h.hostileLogin(b, nil); p.Status != http.StatusSeeOther || !loggedIn(b) {
+		t.Fatalf("login with the JWKS down and keys cached: want 303, got %d: %s", p.Status, p.Body)
 	}
 }
 
@@ -341,23 +329,23 @@ func TestJWKSDownWithKeysCachedKeepsWorking(t *testing.T) {
 // its own reason; once the JWKS answers, trying again works.
 func TestRotationMissAsksToTryAgain(t *testing.T) {
 	h := startHostileSite(t, map[string]string{"METRICS_ADDR": "127.0.0.1:0"})
-	if p := h.hostileLogin(h.newBrowser(), nil); p.status != http.StatusSeeOther {
-		t.Fatalf("first login: want 303, got %d", p.status)
+	if p := h.hostileLogin(h.newBrowser(), nil); p.Status != http.StatusSeeOther {
+		t.Fatalf("first login: want 303, got %d", p.Status)
 	}
 	h.p.SetFaults(sgidtest.Faults{JWKS: func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "down", 503) }})
 	h.p.Rotate()
 	b := h.newBrowser()
 	p := h.hostileLogin(b, nil)
 	h.assertRefused(t, b, p, http.StatusServiceUnavailable, "signing_key_unknown")
-	if !strings.Contains(p.text("error-message"), "Please try again") {
-		t.Errorf("want a message asking to try again, got %q", p.text("error-message"))
+	if !strings.Contains(p.Text("error-message"), "Please try again") {
+		t.Errorf("want a message asking to try again, got %q", p.Text("error-message"))
 	}
 	if m := h.metrics(t); !strings.Contains(m, `sgidweb_logins_failed_total{reason="signing_key_unknown"} 1`) {
 		t.Errorf("metrics do not count the failure under signing_key_unknown:\n%s", m)
 	}
 	h.p.SetFaults(sgidtest.Faults{})
-	if p := h.hostileLogin(b, nil); p.status != http.StatusSeeOther || !loggedIn(b) {
-		t.Fatalf("trying again once the JWKS answers: want 303 and logged in, got %d: %s", p.status, p.body)
+	if p := h.hostileLogin(b, nil); p.Status != http.StatusSeeOther || !loggedIn(b) {
+		t.Fatalf("trying again once the JWKS answers: want 303 and logged in, got %d: %s", p.Status, p.Body)
 	}
 }
 
@@ -374,13 +362,12 @@ func (h *hostileSite) metrics(t *testing.T) string {
 }
 
 func TestJWKSDownWithAnEmptyCacheFailsClosed(t *testing.T) {
-	h := startHostileSite(t, nil)
-	h.p.SetFaults(sgidtest.Faults{JWKS: func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "down", 503) }})
+	h := startFaultySite(t, sgidtest.Faults{JWKS: func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "down", 503) }}, nil)
 	b := h.newBrowser()
 	p := h.hostileLogin(b, nil)
 	h.assertRefused(t, b, p, http.StatusServiceUnavailable, "keys_unavailable")
-	if !strings.Contains(p.text("error-message"), "could not reach sgID") {
-		t.Errorf("want a message saying sgID could not be reached, got %q", p.text("error-message"))
+	if !strings.Contains(p.Text("error-message"), "could not reach sgID") {
+		t.Errorf("want a message saying sgID could not be reached, got %q", p.Text("error-message"))
 	}
 }
 
@@ -451,29 +438,29 @@ func TestHostileValuesRenderEscapedAndBounded(t *testing.T) {
 	long := strings.Repeat("A", 100_000)
 	h := startHostileSite(t, map[string]string{"SGID_SCOPES": "openid myinfo.name myinfo.email myinfo.occupation"})
 	b := h.newBrowser()
-	if p := h.hostileLogin(b, map[string]string{"myinfo.name": markup, "myinfo.email": rtl, "myinfo.occupation": long}); p.status != http.StatusSeeOther {
-		t.Fatalf("login: want 303, got %d: %s", p.status, p.body)
+	if p := h.hostileLogin(b, map[string]string{"myinfo.name": markup, "myinfo.email": rtl, "myinfo.occupation": long}); p.Status != http.StatusSeeOther {
+		t.Fatalf("login: want 303, got %d: %s", p.Status, p.Body)
 	}
 	home := b.get("/")
-	if home.doc.Find(`[data-testid="profile-panel"] script, [data-testid="profile-panel"] img`).Length() != 0 || strings.Contains(home.body, "<script>alert") {
+	if home.Doc.Find(`[data-testid="profile-panel"] script, [data-testid="profile-panel"] img`).Length() != 0 || strings.Contains(home.Body, "<script>alert") {
 		t.Error("markup from sgID became elements on the page")
 	}
-	if got := home.doc.Find(`[data-testid="field-myinfo-name"] dd`).First().Text(); got != markup {
+	if got := home.Doc.Find(`[data-testid="field-myinfo-name"] dd`).First().Text(); got != markup {
 		t.Errorf("name: want the raw text %q, got %q", markup, got)
 	}
-	email := home.doc.Find(`[data-testid="field-myinfo-email"] dd`).First()
+	email := home.Doc.Find(`[data-testid="field-myinfo-email"] dd`).First()
 	if email.Text() != rtl || email.AttrOr("dir", "") != "auto" {
 		t.Errorf("right-to-left value: want it whole in a dir=auto element, got %q dir=%q", email.Text(), email.AttrOr("dir", ""))
 	}
-	occupation := home.doc.Find(`[data-testid="field-myinfo-occupation"]`)
+	occupation := home.Doc.Find(`[data-testid="field-myinfo-occupation"]`)
 	if n := len([]rune(occupation.Find("dd").First().Text())); n > 1001 {
 		t.Errorf("100 kB value: want it cut to about 1000 characters, got %d", n)
 	}
 	if occupation.Find(`[data-testid="field-truncated"]`).Length() != 1 {
 		t.Error("100 kB value: want a note that it was shortened")
 	}
-	if len(home.body) > 50_000 {
-		t.Errorf("the page is %d bytes; the 100 kB value was not bounded", len(home.body))
+	if len(home.Body) > 50_000 {
+		t.Errorf("the page is %d bytes; the 100 kB value was not bounded", len(home.Body))
 	}
 	assertCleanLogs(t, h.site, append(h.p.Issued(), sgidtest.ClientSecret, long[:100], "محمد", "O'Brien")...)
 }
@@ -484,19 +471,19 @@ func TestSignedInNameIsBoundedAndIsolated(t *testing.T) {
 	long := "\u202E" + strings.Repeat("B", 100_000)
 	h := startHostileSite(t, map[string]string{"SGID_SCOPES": "openid myinfo.name"})
 	b := h.newBrowser()
-	if p := h.hostileLogin(b, map[string]string{"myinfo.name": long}); p.status != http.StatusSeeOther {
-		t.Fatalf("login: want 303, got %d: %s", p.status, p.body)
+	if p := h.hostileLogin(b, map[string]string{"myinfo.name": long}); p.Status != http.StatusSeeOther {
+		t.Fatalf("login: want 303, got %d: %s", p.Status, p.Body)
 	}
 	home := b.get("/")
-	name := home.doc.Find(`[data-testid="signed-in-as"] strong bdi`)
+	name := home.Doc.Find(`[data-testid="signed-in-as"] strong bdi`)
 	if name.Length() != 1 {
-		html, _ := home.doc.Find(`[data-testid="signed-in-as"] strong`).Html()
+		html, _ := home.Doc.Find(`[data-testid="signed-in-as"] strong`).Html()
 		t.Fatalf("want the name inside <strong><bdi>, got %d bytes starting %.60q", len(html), html)
 	}
 	if n := len([]rune(name.Text())); n > 1001 {
 		t.Errorf("100 kB name: want it cut to about 1000 characters, got %d", n)
 	}
-	if len(home.body) > 50_000 {
-		t.Errorf("the page is %d bytes; the name was not bounded", len(home.body))
+	if len(home.Body) > 50_000 {
+		t.Errorf("the page is %d bytes; the name was not bounded", len(home.Body))
 	}
 }
