@@ -87,7 +87,7 @@ func (s *Server) galleryPage(c echo.Context, title string) layouts.Page {
 func (s *Server) gallerySections(c echo.Context, theme string) []pages.GallerySection {
 	page := s.page("")
 	page.Theme = theme
-	return GallerySections(page, s.sessions.CSRFToken(c.Request().Context()), RequestID(c.Request().Context()), s.mock)
+	return GallerySections(page, s.csrfToken(c), RequestID(c.Request().Context()), s.mock)
 }
 
 // foundState is a state with its place in the gallery.
@@ -255,6 +255,7 @@ func errorSection(page layouts.Page, requestID string) pages.GallerySection {
 		{"error-not-found", "No page at this address.", classify(echo.NewHTTPError(http.StatusNotFound))},
 		{"error-token-upstream", "sgID's token endpoint failed.", loginError(sgid.ReasonTokenUpstream)},
 		{"error-keys-unavailable", "sgID's keys could not be fetched.", loginError(sgid.ReasonKeysUnavailable)},
+		{"error-signing-key-unknown", "No key of sgID's key set verifies the login, even after fetching it again.", loginError(sgid.ReasonSigningKeyUnknown)},
 		{"error-sessions-unavailable", "The session store is not answering.", classify(session.ErrUnavailable)},
 		{"error-sgid-timeout", "sgID did not answer in time.", loginError(sgid.ReasonTimeout)},
 		{"error-request-timeout", "The request ran out of time.", classify(context.DeadlineExceeded)},

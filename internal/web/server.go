@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -14,6 +15,7 @@ import (
 	"github.com/sgidweb/sgidweb/internal/config"
 	"github.com/sgidweb/sgidweb/internal/mocksgid"
 	"github.com/sgidweb/sgidweb/internal/session"
+	"github.com/sgidweb/sgidweb/internal/session/store"
 	"github.com/sgidweb/sgidweb/internal/sgid"
 	"github.com/sgidweb/sgidweb/views/pages"
 )
@@ -27,7 +29,7 @@ type Deps struct {
 	AccessLog *slog.Logger
 	SGID      *sgid.Client
 	Sessions  *session.Manager
-	Store     session.Store
+	Store     store.Store
 	// Mock is the embedded mock provider, served under config.MockPath and
 	// shown in the component gallery; nil unless in mock mode.
 	Mock *mocksgid.Provider
@@ -46,13 +48,16 @@ type Server struct {
 	access   *slog.Logger
 	sgid     *sgid.Client
 	sessions *session.Manager
-	store    session.Store
+	store    store.Store
 	mock     *mocksgid.Provider
 	metrics  Recorder
 	auditKey []byte
 	echo     *echo.Echo
 	csp      string
+	origins  *http.CrossOriginProtection
 	now      func() time.Time
+	// draining is set once shutdown begins; /readyz then answers 503.
+	draining atomic.Bool
 	// requested is what sgID will ask for, as the page shows it before
 	// login: fixed by the configuration, so made once.
 	requested []pages.ConsentItem
@@ -83,6 +88,15 @@ func New(d Deps) *Server {
 		s.metrics = noRecorder{}
 	}
 	s.csp = contentSecurityPolicy(d.Config)
+	origins, err := newOriginCheck(d.Config.PublicURL)
+	if err != nil {
+		// config.Load refuses such a PUBLIC_URL, so this is a wiring
+		// mistake; without the trusted origin the check is stricter, not
+		// looser.
+		s.log.Error("cross-origin check without PUBLIC_URL", "error", err.Error())
+		origins = http.NewCrossOriginProtection()
+	}
+	s.origins = origins
 	s.requested = requestedItems(d.SGID.Scopes())
 	s.echo.HideBanner = true
 	s.echo.HidePort = true

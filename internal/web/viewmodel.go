@@ -18,7 +18,7 @@ func (s *Server) homeProps(c echo.Context) pages.HomeProps {
 	ctx := c.Request().Context()
 	props := pages.HomeProps{Page: s.page("Home")}
 	user, loggedIn := s.sessions.CurrentUser(ctx)
-	props.LoginButton = pages.LoginButtonProps{LoggedIn: loggedIn, CSRFToken: s.sessions.CSRFToken(ctx)}
+	props.LoginButton = pages.LoginButtonProps{LoggedIn: loggedIn, CSRFToken: s.csrfToken(c)}
 	props.Consent = pages.ConsentStatusProps{LoggedIn: loggedIn}
 	if !loggedIn {
 		props.Consent.Requested = s.requested
