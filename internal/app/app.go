@@ -42,6 +42,9 @@ type App struct {
 	debugLn net.Listener
 	log     *slog.Logger
 	cookie  string
+	// drain turns /readyz to 503; wait sleeps through SHUTDOWN_DELAY.
+	drain func()
+	wait  func(time.Duration)
 }
 
 // MetricsAddr is the address the metrics listener is bound to ("" when
@@ -63,6 +66,14 @@ type Option func(*buildOptions)
 type buildOptions struct {
 	now       func() time.Time
 	accessLog *slog.Logger
+	wait      func(time.Duration)
+}
+
+// WithShutdownWait replaces the sleep through SHUTDOWN_DELAY after the
+// context ends, so a test can look at the draining server for as long as it
+// needs and then end the delay itself.
+func WithShutdownWait(wait func(time.Duration)) Option {
+	return func(o *buildOptions) { o.wait = wait }
 }
 
 // WithAccessLog sends the one line per request to log rather than to the
@@ -81,7 +92,7 @@ func WithClock(now func() time.Time) Option {
 // Build opens the session store and builds the sgID client (and, in mock
 // mode, the embedded provider) once. Nothing here is done per request.
 func Build(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Option) (*App, error) {
-	o := buildOptions{now: time.Now}
+	o := buildOptions{now: time.Now, wait: time.Sleep}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -153,7 +164,7 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opt
 		}
 	}
 	deps := web.Deps{Config: cfg, Logger: log, AccessLog: o.accessLog, SGID: client, Store: store, AuditKey: auditKey, Now: o.now}
-	a := &App{Config: cfg, Store: store, Mock: mock, log: log}
+	a := &App{Config: cfg, Store: store, Mock: mock, log: log, wait: o.wait}
 	if m != nil {
 		deps.Metrics = m
 		sessionOpts.OnExpiry = m.SessionDestroyed
@@ -178,7 +189,9 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opt
 	if mock != nil {
 		deps.Mock = mock.Handler()
 	}
-	a.Handler = web.New(deps).Handler()
+	site := web.New(deps)
+	a.Handler = site.Handler()
+	a.drain = site.Drain
 	a.cookie = sessions.CookieName()
 	return a, nil
 }
@@ -218,8 +231,10 @@ func setUpMock(cfg config.Config, log *slog.Logger) (config.Config, *mocksgid.Pr
 	return cfg, mock, &http.Client{Transport: transport, Timeout: cfg.Timeout}, nil
 }
 
-// Run serves until ctx ends, then shuts down cleanly: no new connections,
-// in-flight requests get shutdownGrace to finish, and the store is closed.
+// Run serves until ctx ends, then shuts down cleanly: /readyz answers 503
+// while the server keeps serving for SHUTDOWN_DELAY, then no new
+// connections, in-flight requests get shutdownGrace to finish, and the
+// store is closed.
 func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Option) error {
 	a, err := Build(ctx, cfg, log, opts...)
 	if err != nil {
@@ -278,6 +293,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		pending--
 		failed = fmt.Errorf("app: serve: %w", err)
 	case <-ctx.Done():
+		a.drainFor(a.Config.ShutdownDelay, servers)
 		a.log.Info("shutting down")
 	}
 	// Shutdown closes the listeners at once, then waits for requests in
@@ -301,6 +317,23 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		}
 	}
 	return failed
+}
+
+// drainFor is a shutdown's first step behind a load balancer: /readyz
+// answers 503 at once while everything else is still served for delay, long
+// enough for the balancer's readiness probe to notice and send new requests
+// elsewhere. Keep-alives are turned off so that pooled connections close
+// after their next answer rather than being cut when the listener closes.
+func (a *App) drainFor(delay time.Duration, servers []*http.Server) {
+	a.drain()
+	if delay <= 0 {
+		return
+	}
+	for _, s := range servers {
+		s.SetKeepAlivesEnabled(false)
+	}
+	a.log.Info("draining: not ready, still serving", "shutdown_delay", delay.String())
+	a.wait(delay)
 }
 
 // closeSideListeners releases the metrics and debug listeners Build bound
