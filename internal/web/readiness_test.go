@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sgidweb/sgidweb/internal/apptest"
 	"github.com/sgidweb/sgidweb/internal/config"
 	"github.com/sgidweb/sgidweb/internal/hostile"
 	"github.com/sgidweb/sgidweb/internal/session"
@@ -51,11 +52,9 @@ func (s *pingStore) Ping(ctx context.Context) error {
 // take down, and returns the server to drain.
 func startReadinessServer(t *testing.T) (*httptest.Server, *web.Server, *pingStore) {
 	t.Helper()
-	ts := httptest.NewUnstartedServer(nil)
-	ts.Start()
-	t.Cleanup(ts.Close)
+	ln := apptest.Listen(t)
 	cfg, err := config.Load(func(k string) string {
-		return map[string]string{"PUBLIC_URL": ts.URL, "ADDR": ts.Listener.Addr().String(), "SESSION_STORE": "memory"}[k]
+		return map[string]string{"PUBLIC_URL": "http://" + ln.Addr().String(), "ADDR": ln.Addr().String(), "SESSION_STORE": "memory"}[k]
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -78,7 +77,11 @@ func startReadinessServer(t *testing.T) (*httptest.Server, *web.Server, *pingSto
 	sessions := session.New(session.Options{Store: store, IdleTimeout: time.Hour, Lifetime: 2 * time.Hour})
 	srv := web.New(web.Deps{Config: cfg, Logger: slog.New(slog.DiscardHandler), SGID: client,
 		Sessions: sessions, Store: store, AuditKey: []byte("audit-key-for-tests")})
-	ts.Config.Handler = srv.Handler()
+	ts := httptest.NewUnstartedServer(srv.Handler())
+	ts.Listener.Close()
+	ts.Listener = ln
+	ts.Start()
+	t.Cleanup(ts.Close)
 	return ts, srv, store
 }
 
