@@ -200,15 +200,21 @@ func TestReturnToNeverLeavesTheSite(t *testing.T) {
 	}
 }
 
-// TestSpoofedHostNeverChangesTheRedirectURI sends the login with a forged
-// Host and X-Forwarded-* headers: the redirect_uri sent to sgID stays the
-// configured one.
+// TestSpoofedHostNeverChangesTheRedirectURI sends the login with forged
+// X-Forwarded-* headers: the redirect_uri sent to sgID stays the configured
+// one. A forged Host is refused before any login starts.
 func TestSpoofedHostNeverChangesTheRedirectURI(t *testing.T) {
 	h := startHostileSite(t, nil)
 	b := h.newBrowser()
 	token := b.csrf("/auth/login")
-	req, _ := http.NewRequest(http.MethodPost, h.url+"/auth/login", strings.NewReader(url.Values{"csrf_token": {token}}.Encode()))
-	req.Host = "evil.example"
+	form := url.Values{"csrf_token": {token}}.Encode()
+	forged, _ := http.NewRequest(http.MethodPost, h.url+"/auth/login", strings.NewReader(form))
+	forged.Host = "evil.example"
+	forged.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if p := b.do(forged); p.status != http.StatusMisdirectedRequest || p.header.Get("Location") != "" {
+		t.Fatalf("login with a forged Host: want 421 and no redirect, got %d %q", p.status, p.header.Get("Location"))
+	}
+	req, _ := http.NewRequest(http.MethodPost, h.url+"/auth/login", strings.NewReader(form))
 	req.AddCookie(&http.Cookie{Name: h.app.SessionCookieName(), Value: sessionCookie(t, b)})
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Origin", h.url)
