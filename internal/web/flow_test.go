@@ -98,9 +98,15 @@ func TestReplayedCallbackMakesNoSecondExchange(t *testing.T) {
 	if p := b.get(cb); p.status != http.StatusSeeOther {
 		t.Fatalf("first callback: want 303, got %d", p.status)
 	}
-	p := b.get(cb)
+	// In the browser that logged in, a replay is a reload: home, still
+	// logged in (TestCallbackOpenedAgainWhileLoggedIn). Elsewhere it is
+	// refused. Neither reaches sgID.
+	if p := b.get(cb); p.status != http.StatusSeeOther || p.header.Get("Location") != "/" {
+		t.Fatalf("replayed callback in the logged-in browser: want 303 to /, got %d", p.status)
+	}
+	p := h.newBrowser().get(cb)
 	if p.status != http.StatusBadRequest || p.doc.Find(`[data-testid="error-page"]`).Length() != 1 {
-		t.Fatalf("replayed callback: want the 400 error page, got %d", p.status)
+		t.Fatalf("replayed callback in another browser: want the 400 error page, got %d", p.status)
 	}
 	if n := h.p.TokenCalls.Load(); n != 1 {
 		t.Errorf("a replayed callback reached the token endpoint: %d calls", n)
