@@ -150,6 +150,8 @@ func startCluster(t *testing.T, bin, storeURL string) *cluster {
 		t.Fatalf("mock-sgid did not print the four SGID_ lines; got %v\n%s", env, mock.logs())
 	}
 	go func() { _, _ = io.Copy(io.Discard, stdout) }()
+	// No balancer waits for the drain here: stop at once.
+	env = append(env, "SHUTDOWN_DELAY=0")
 	c := &cluster{t: t, publicURL: publicURL, mockURL: "http://" + mockAddr}
 	for _, name := range []string{"A", "B"} {
 		addr := fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))
@@ -161,6 +163,17 @@ func startCluster(t *testing.T, bin, storeURL string) *cluster {
 		in.waitReady()
 	}
 	return c
+}
+
+// viaBalancer gives a request addressed to an instance the Host the browser
+// used, PUBLIC_URL's, as a load balancer passes it on; the instances send
+// any other Host to PUBLIC_URL.
+func (c *cluster) viaBalancer(req *http.Request) {
+	for _, in := range c.instances {
+		if req.URL.String() == in.base || strings.HasPrefix(req.URL.String(), in.base+"/") {
+			req.Host = strings.TrimPrefix(c.publicURL, "http://")
+		}
+	}
 }
 
 // instance is one process of the binary, stopped by its PID with SIGTERM.
@@ -283,6 +296,7 @@ func (p page) text(testid string) string {
 
 func (b *browser) do(req *http.Request) page {
 	b.t.Helper()
+	b.c.viaBalancer(req)
 	res, err := b.client.Do(req)
 	if err != nil {
 		b.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
