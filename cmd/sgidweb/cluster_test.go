@@ -165,17 +165,6 @@ func startCluster(t *testing.T, bin, storeURL string) *cluster {
 	return c
 }
 
-// viaBalancer gives a request addressed to an instance the Host the browser
-// used, PUBLIC_URL's, as a load balancer passes it on; the instances send
-// any other Host to PUBLIC_URL.
-func (c *cluster) viaBalancer(req *http.Request) {
-	for _, in := range c.instances {
-		if req.URL.String() == in.base || strings.HasPrefix(req.URL.String(), in.base+"/") {
-			req.Host = strings.TrimPrefix(c.publicURL, "http://")
-		}
-	}
-}
-
 // instance is one process of the binary, stopped by its PID with SIGTERM.
 type instance struct {
 	t    *testing.T
@@ -296,7 +285,6 @@ func (p page) text(testid string) string {
 
 func (b *browser) do(req *http.Request) page {
 	b.t.Helper()
-	b.c.viaBalancer(req)
 	res, err := b.client.Do(req)
 	if err != nil {
 		b.t.Fatalf("%s %s: %v", req.Method, req.URL, err)

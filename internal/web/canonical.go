@@ -1,6 +1,7 @@
 package web
 
 import (
+	"net"
 	"net/http"
 	"strings"
 
@@ -34,6 +35,11 @@ var errWrongHost = &pageError{status: http.StatusMisdirectedRequest, reason: "wr
 // complete: the browser would come back from sgID to PUBLIC_URL without the
 // cookie of the login it started.
 //
+// Only the host name is compared, not the port. Cookies are kept per host
+// name whatever the port, so the name is what decides whether a login can
+// complete; and proxies often pass the name without the port (nginx's
+// $host), which would otherwise be redirected to itself forever.
+//
 // The redirect is 308, permanent and method-preserving (only GET and HEAD
 // get it), with Cache-Control: no-store, because browsers otherwise keep a
 // permanent redirect for good: PUBLIC_URL may change, and on a developer's
@@ -42,11 +48,11 @@ var errWrongHost = &pageError{status: http.StatusMisdirectedRequest, reason: "wr
 // The embedded mock's back-channel calls (token, userinfo, JWKS) never come
 // through here: the sgID client hands them to the mock in-process.
 func (s *Server) canonicalHost(next echo.HandlerFunc) echo.HandlerFunc {
-	want := normalHost(s.cfg.PublicURL.Host, s.cfg.PublicURL.Scheme)
+	want := strings.ToLower(s.cfg.PublicURL.Hostname())
 	origin := strings.TrimSuffix(s.cfg.PublicURL.String(), "/")
 	return func(c echo.Context) error {
 		req := c.Request()
-		if anyHostPaths[req.URL.Path] || normalHost(req.Host, s.cfg.PublicURL.Scheme) == want {
+		if anyHostPaths[req.URL.Path] || hostName(req.Host) == want {
 			return next(c)
 		}
 		if req.Method != http.MethodGet && req.Method != http.MethodHead {
@@ -59,15 +65,11 @@ func (s *Server) canonicalHost(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// normalHost is host[:port] in lower case without scheme's default port,
-// so Login.Example:443 and login.example compare equal under https.
-func normalHost(host, scheme string) string {
-	host = strings.ToLower(host)
-	switch {
-	case scheme == "https" && strings.HasSuffix(host, ":443"):
-		return strings.TrimSuffix(host, ":443")
-	case scheme == "http" && strings.HasSuffix(host, ":80"):
-		return strings.TrimSuffix(host, ":80")
+// hostName is the name in a Host header, without port or IPv6 brackets, in
+// lower case: LOGIN.example:443 is login.example.
+func hostName(host string) string {
+	if name, _, err := net.SplitHostPort(host); err == nil {
+		host = name
 	}
-	return host
+	return strings.ToLower(strings.TrimSuffix(strings.TrimPrefix(host, "["), "]"))
 }

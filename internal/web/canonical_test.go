@@ -74,39 +74,50 @@ func TestOtherHostsAreSentToPublicURL(t *testing.T) {
 	}
 }
 
-// Host names are compared as browsers mean them: case does not matter, nor
-// does the scheme's default port.
+// Host names are compared as cookies see them: case and port do not matter
+// (a proxy that passes the name without the port must not loop).
 func TestPublicHostMatchesItsOtherSpellings(t *testing.T) {
-	cfg, err := config.Load(func(k string) string {
-		return map[string]string{"PUBLIC_URL": "https://login.example", "SGID_MOCK": "1", "SESSION_STORE": "memory"}[k]
-	})
-	if err != nil {
-		t.Fatal(err)
+	cases := map[string]map[string]int{
+		"https://login.example": {
+			"login.example":        http.StatusOK,
+			"LOGIN.Example":        http.StatusOK,
+			"login.example:443":    http.StatusOK,
+			"login.example:8443":   http.StatusOK,
+			"login.example.":       http.StatusPermanentRedirect,
+			"evil.example":         http.StatusPermanentRedirect,
+			"":                     http.StatusPermanentRedirect,
+			"login.example@evil.x": http.StatusPermanentRedirect,
+		},
+		"http://[::1]:8080": {
+			"[::1]:8080":     http.StatusOK,
+			"[::1]":          http.StatusOK,
+			"127.0.0.1:8080": http.StatusPermanentRedirect,
+			"localhost:8080": http.StatusPermanentRedirect,
+		},
 	}
-	a, err := app.Build(context.Background(), cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Store.Close()
-	for host, want := range map[string]int{
-		"login.example":        http.StatusOK,
-		"LOGIN.Example":        http.StatusOK,
-		"login.example:443":    http.StatusOK,
-		"login.example:8443":   http.StatusPermanentRedirect,
-		"login.example.":       http.StatusPermanentRedirect,
-		"evil.example":         http.StatusPermanentRedirect,
-		"":                     http.StatusPermanentRedirect,
-		"login.example@evil.x": http.StatusPermanentRedirect,
-	} {
-		req := httptest.NewRequest(http.MethodGet, "/", nil)
-		req.Host = host
-		rec := httptest.NewRecorder()
-		a.Handler.ServeHTTP(rec, req)
-		if rec.Code != want {
-			t.Errorf("Host %q: want %d, got %d", host, want, rec.Code)
+	for public, hosts := range cases {
+		cfg, err := config.Load(func(k string) string {
+			return map[string]string{"PUBLIC_URL": public, "SGID_MOCK": "1", "SESSION_STORE": "memory"}[k]
+		})
+		if err != nil {
+			t.Fatal(err)
 		}
-		if want == http.StatusPermanentRedirect && rec.Header().Get("Location") != "https://login.example/" {
-			t.Errorf("Host %q: want the redirect to https://login.example/, got %q", host, rec.Header().Get("Location"))
+		a, err := app.Build(context.Background(), cfg, slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer a.Store.Close()
+		for host, want := range hosts {
+			req := httptest.NewRequest(http.MethodGet, "/", nil)
+			req.Host = host
+			rec := httptest.NewRecorder()
+			a.Handler.ServeHTTP(rec, req)
+			if rec.Code != want {
+				t.Errorf("PUBLIC_URL %s, Host %q: want %d, got %d", public, host, want, rec.Code)
+			}
+			if want == http.StatusPermanentRedirect && rec.Header().Get("Location") != public+"/" {
+				t.Errorf("PUBLIC_URL %s, Host %q: want the redirect to %s/, got %q", public, host, public, rec.Header().Get("Location"))
+			}
 		}
 	}
 }
