@@ -17,16 +17,16 @@ func TestCallbackOpenedAgainWhileLoggedIn(t *testing.T) {
 	// Two tabs start a login; the first finishes.
 	cb := h.approveOnly(b, nil)
 	second := h.approveOnly(b, nil)
-	if p := b.get(cb); p.status != http.StatusSeeOther || !loggedIn(b) {
-		t.Fatalf("first callback: want 303 and logged in, got %d", p.status)
+	if p := b.get(cb); p.Status != http.StatusSeeOther || !loggedIn(b) {
+		t.Fatalf("first callback: want 303 and logged in, got %d", p.Status)
 	}
 	// With the second login under way the spent state is merely unknown;
 	// the reload leaves that login alone.
-	if p := b.get(cb); p.status != http.StatusSeeOther || p.header.Get("Location") != "/" || !loggedIn(b) {
-		t.Errorf("reload with a second login under way: want 303 to /, still logged in, got %d %q", p.status, p.text("error-message"))
+	if p := b.get(cb); p.Status != http.StatusSeeOther || p.Header.Get("Location") != "/" || !loggedIn(b) {
+		t.Errorf("reload with a second login under way: want 303 to /, still logged in, got %d %q", p.Status, p.Text("error-message"))
 	}
-	if p := b.get(second); p.status != http.StatusSeeOther || p.header.Get("Location") != "/" {
-		t.Fatalf("the second login after the reload: want 303, got %d %q", p.status, p.text("error-message"))
+	if p := b.get(second); p.Status != http.StatusSeeOther || p.Header.Get("Location") != "/" {
+		t.Fatalf("the second login after the reload: want 303, got %d %q", p.Status, p.Text("error-message"))
 	}
 	// No login under way any more.
 	again := map[string]string{
@@ -38,15 +38,15 @@ func TestCallbackOpenedAgainWhileLoggedIn(t *testing.T) {
 	}
 	for name, target := range again {
 		p := b.get(target)
-		if p.status != http.StatusSeeOther || p.header.Get("Location") != "/" {
-			t.Errorf("%s while logged in: want 303 to /, got %d %q", name, p.status, p.text("error-message"))
+		if p.Status != http.StatusSeeOther || p.Header.Get("Location") != "/" {
+			t.Errorf("%s while logged in: want 303 to /, got %d %q", name, p.Status, p.Text("error-message"))
 		}
 		if !loggedIn(b) {
 			t.Fatalf("%s while logged in: the person was logged out", name)
 		}
 	}
-	if home := b.get("/"); home.text("flash") != "" {
-		t.Errorf("an access_denied with a stale state left a message for a logged-in person: %q", home.text("flash"))
+	if home := b.get("/"); home.Text("flash") != "" {
+		t.Errorf("an access_denied with a stale state left a message for a logged-in person: %q", home.Text("flash"))
 	}
 	if n := h.p.TokenCalls.Load(); n != 2 {
 		t.Errorf("the callbacks opened again reached the token endpoint: %d calls for 2 logins", n)

@@ -141,21 +141,21 @@ func TestLoginStartedOnAnotherNameOfTheSiteCompletes(t *testing.T) {
 	res.Body.Close()
 	origin := res.Request.URL.Scheme + "://" + res.Request.URL.Host
 	b := s.newBrowser()
-	b.client.Jar = jar
+	b.Client.Jar = jar
 	p := b.get(origin + "/")
-	token := p.doc.Find(`form[action="/auth/login"] input[name="csrf_token"]`).AttrOr("value", "")
+	token := p.Doc.Find(`form[action="/auth/login"] input[name="csrf_token"]`).AttrOr("value", "")
 	req, _ := http.NewRequest(http.MethodPost, origin+"/auth/login", strings.NewReader(url.Values{"csrf_token": {token}}.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Sec-Fetch-Site", "same-origin")
-	login := b.do(req)
-	if login.status != http.StatusSeeOther {
-		t.Fatalf("POST /auth/login on %s: want 303, got %d: %s", origin, login.status, login.body)
+	login := b.Do(req)
+	if login.Status != http.StatusSeeOther {
+		t.Fatalf("POST /auth/login on %s: want 303, got %d: %s", origin, login.Status, login.Body)
 	}
-	callback, err := s.app.Mock.Approve(login.header.Get("Location"), "tan-heng-huat", true)
+	callback, err := s.app.Mock.Approve(login.Header.Get("Location"), "tan-heng-huat", true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if done := b.get(callback); done.status != http.StatusSeeOther || done.header.Get("Location") != "/" {
-		t.Fatalf("opened as %s: the login did not complete: %d %q", s.url, done.status, done.text("error-message"))
+	if done := b.get(callback); done.Status != http.StatusSeeOther || done.Header.Get("Location") != "/" {
+		t.Fatalf("opened as %s: the login did not complete: %d %q", s.url, done.Status, done.Text("error-message"))
 	}
 }

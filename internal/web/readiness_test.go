@@ -16,6 +16,7 @@ import (
 	"github.com/sgidweb/sgidweb/internal/config"
 	"github.com/sgidweb/sgidweb/internal/hostile"
 	"github.com/sgidweb/sgidweb/internal/session"
+	"github.com/sgidweb/sgidweb/internal/session/store"
 	"github.com/sgidweb/sgidweb/internal/sgid"
 	"github.com/sgidweb/sgidweb/internal/web"
 )
@@ -27,8 +28,8 @@ func TestReadinessIgnoresSGID(t *testing.T) {
 	h := startHostileSite(t, nil)
 	h.p.SetFaults(hostile.Faults{JWKS: func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "down", http.StatusServiceUnavailable) }})
 	b := h.newBrowser()
-	if p := b.get("/readyz"); p.status != http.StatusOK {
-		t.Fatalf("/readyz with sgID's JWKS down and nothing cached: want 200, got %d %q", p.status, p.body)
+	if p := b.get("/readyz"); p.Status != http.StatusOK {
+		t.Fatalf("/readyz with sgID's JWKS down and nothing cached: want 200, got %d %q", p.Status, p.Body)
 	}
 	if n := h.p.JWKSFetches.Load(); n != 0 {
 		t.Errorf("/readyz reached sgID's JWKS %d times", n)
@@ -37,7 +38,7 @@ func TestReadinessIgnoresSGID(t *testing.T) {
 
 // pingStore is a memory store whose Ping fails while down is set.
 type pingStore struct {
-	session.Store
+	store.Store
 	down atomic.Bool
 }
 
@@ -59,12 +60,12 @@ func startReadinessServer(t *testing.T) (*httptest.Server, *web.Server, *pingSto
 	if err != nil {
 		t.Fatal(err)
 	}
-	inner, err := session.Open(context.Background(), "memory")
+	inner, err := store.Open(context.Background(), "memory")
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := &pingStore{Store: inner}
-	t.Cleanup(func() { store.Close() })
+	pinging := &pingStore{Store: inner}
+	t.Cleanup(func() { pinging.Close() })
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		t.Fatal(err)
@@ -74,15 +75,15 @@ func startReadinessServer(t *testing.T) (*httptest.Server, *web.Server, *pingSto
 	if err != nil {
 		t.Fatal(err)
 	}
-	sessions := session.New(session.Options{Store: store, IdleTimeout: time.Hour, Lifetime: 2 * time.Hour})
+	sessions := session.New(session.Options{Store: pinging, IdleTimeout: time.Hour, Lifetime: 2 * time.Hour})
 	srv := web.New(web.Deps{Config: cfg, Logger: slog.New(slog.DiscardHandler), SGID: client,
-		Sessions: sessions, Store: store, AuditKey: []byte("audit-key-for-tests")})
+		Sessions: sessions, Store: pinging, AuditKey: []byte("audit-key-for-tests")})
 	ts := httptest.NewUnstartedServer(srv.Handler())
 	ts.Listener.Close()
 	ts.Listener = ln
 	ts.Start()
 	t.Cleanup(ts.Close)
-	return ts, srv, store
+	return ts, srv, pinging
 }
 
 func TestReadinessFollowsTheSessionStore(t *testing.T) {
