@@ -30,6 +30,12 @@ const MockClientID = "sgidweb-local"
 // shutdownGrace bounds how long in-flight requests may run after SIGTERM.
 const shutdownGrace = 15 * time.Second
 
+// sgidKeyRefreshInterval is how often the server fetches sgID's JWKS while
+// it serves. Logins refetch on their own when a key is unknown; the
+// interval bounds how long a key sgID withdrew can still verify, and how
+// stale sgidweb_sgid_up can be while nobody logs in.
+const sgidKeyRefreshInterval = 5 * time.Minute
+
 // App is a fully built server, ready to serve.
 type App struct {
 	Config  config.Config
@@ -43,6 +49,7 @@ type App struct {
 	debugLn net.Listener
 	log     *slog.Logger
 	cookie  string
+	sgid    *sgid.Client
 	// drain turns /readyz to 503; wait sleeps through SHUTDOWN_DELAY.
 	drain func()
 	wait  func(time.Duration)
@@ -84,8 +91,8 @@ func WithAccessLog(log *slog.Logger) Option {
 }
 
 // WithClock makes sessions, login flows and the sgID client (ID token
-// times, the key set's refetch window) read the time from now, so a test can
-// age a login, a session or a cached key without waiting.
+// times) read the time from now, so a test can age a login or a session
+// without waiting.
 func WithClock(now func() time.Time) Option {
 	return func(o *buildOptions) { o.now = now }
 }
@@ -165,7 +172,7 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opt
 		}
 	}
 	deps := web.Deps{Config: cfg, Logger: log, AccessLog: o.accessLog, SGID: client, Store: store, AuditKey: auditKey, Now: o.now}
-	a := &App{Config: cfg, Store: store, Mock: mock, log: log, wait: o.wait}
+	a := &App{Config: cfg, Store: store, Mock: mock, log: log, sgid: client, wait: o.wait}
 	if m != nil {
 		deps.Metrics = m
 		sessionOpts.OnExpiry = m.SessionDestroyed
@@ -269,6 +276,19 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	a.log.Info("serving", "addr", ln.Addr().String(), "public_url", a.Config.PublicURL.String(), "session_store", a.Store.Kind())
 
+	refreshCtx, stopRefresh := context.WithCancel(ctx)
+	refreshed := make(chan struct{})
+	go func() {
+		defer close(refreshed)
+		ticker := time.NewTicker(sgidKeyRefreshInterval)
+		defer ticker.Stop()
+		keepSGIDKeysFresh(refreshCtx, a.sgid.RefreshKeys, ticker.C, a.log)
+	}()
+	defer func() {
+		stopRefresh()
+		<-refreshed
+	}()
+
 	servers := []*http.Server{srv}
 	listeners := []net.Listener{ln}
 	if a.metricsLn != nil {
@@ -335,6 +355,23 @@ func (a *App) drainFor(delay time.Duration, servers []*http.Server) {
 	}
 	a.log.Info("draining: not ready, still serving", "shutdown_delay", delay.String())
 	a.wait(delay)
+}
+
+// keepSGIDKeysFresh fetches sgID's JWKS at once, then at every tick, until
+// ctx ends. A failed fetch is logged; the cached keys stay in use, and
+// sgidweb_sgid_up turns 0 until a fetch succeeds.
+func keepSGIDKeysFresh(ctx context.Context, refresh func(context.Context) error, ticks <-chan time.Time, log *slog.Logger) {
+	for {
+		if err := refresh(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("sgID's signing keys could not be refreshed; logins go on with the keys fetched before",
+				"reason", string(sgid.ReasonOf(err)), "error", err.Error())
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticks:
+		}
+	}
 }
 
 // closeSideListeners releases the metrics and debug listeners Build bound
