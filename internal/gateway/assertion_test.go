@@ -41,7 +41,7 @@ func TestAssertionCarriesIdentityAndVerifiesAgainstTheKeySet(t *testing.T) {
 	a := NewAssertions(key, "https://app.example.sg/sgid/", func() time.Time { return now })
 	token, err := a.Sign(Identity{
 		Subject:  "pairwise-sub-1",
-		Fields:   map[string]string{"myinfo.name": "TAN AH KOW", "myinfo.email": "tan@example.sg", "sub": "forged", "iss": "forged"},
+		Fields:   map[string]string{"myinfo.name": "TAN AH KOW", "myinfo.email": "tan@example.sg", "sub": "forged", "iss": "forged", "aud": "forged", "nbf": "forged"},
 		LoggedIn: loggedIn,
 	})
 	if err != nil {
