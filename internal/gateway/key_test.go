@@ -29,8 +29,8 @@ func TestParseKeyAcceptsP256InBothPEMForms(t *testing.T) {
 	pkcs8, _ := x509.MarshalPKCS8PrivateKey(private)
 	sec1, _ := x509.MarshalECPrivateKey(private)
 	forms := map[string]string{
-		"PKCS#8":             pemOf(t, "PRIVATE KEY", pkcs8),
-		"SEC 1":              pemOf(t, "EC PRIVATE KEY", sec1),
+		"PKCS#8":            pemOf(t, "PRIVATE KEY", pkcs8),
+		"SEC 1":             pemOf(t, "EC PRIVATE KEY", sec1),
 		"one line with \\n": strings.ReplaceAll(pemOf(t, "PRIVATE KEY", pkcs8), "\n", `\n`),
 	}
 	var kids []string
