@@ -16,6 +16,7 @@ import (
 
 	"github.com/sgidweb/sgidweb/assets"
 	"github.com/sgidweb/sgidweb/internal/config"
+	"github.com/sgidweb/sgidweb/internal/gateway"
 	"github.com/sgidweb/sgidweb/internal/metrics"
 	"github.com/sgidweb/sgidweb/internal/mocksgid"
 	"github.com/sgidweb/sgidweb/internal/session"
@@ -152,7 +153,18 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opt
 			log.Warn("AUDIT_HASH_KEY is not set: audit lines name people by a hash under a random key made for this process, so the same person gets a different hash after a restart or on another instance; set AUDIT_HASH_KEY to correlate them")
 		}
 	}
-	deps := web.Deps{Config: cfg, Logger: log, AccessLog: o.accessLog, SGID: client, Store: store, AuditKey: auditKey, Now: o.now}
+	gatewayKey := cfg.GatewayKey
+	if gatewayKey == nil {
+		if gatewayKey, err = gateway.GenerateKey(); err != nil {
+			store.Close()
+			return nil, fmt.Errorf("app: %w", err)
+		}
+		if !cfg.MockMode { // in development one instance runs, and restarts are expected
+			log.Warn("GATEWAY_SIGNING_KEY is not set: identity assertions for guarded apps are signed with a key made for this process, so every instance (and every restart) publishes a different JWKS; set GATEWAY_SIGNING_KEY or GATEWAY_SIGNING_KEY_FILE to the same P-256 key on every instance",
+				"kid", gatewayKey.KeyID())
+		}
+	}
+	deps := web.Deps{Config: cfg, Logger: log, AccessLog: o.accessLog, SGID: client, Store: store, AuditKey: auditKey, Now: o.now, GatewayKey: gatewayKey}
 	a := &App{Config: cfg, Store: store, Mock: mock, log: log}
 	if m != nil {
 		deps.Metrics = m
@@ -214,7 +226,7 @@ func setUpMock(cfg config.Config, log *slog.Logger) (config.Config, *mocksgid.Pr
 	if err != nil {
 		return cfg, nil, nil, fmt.Errorf("app: mock provider: %w", err)
 	}
-	transport := inProcess(cfg.SGIDHostname, http.StripPrefix(config.MockPath, mock.Handler()))
+	transport := inProcess(cfg.SGIDHostname, http.StripPrefix(cfg.Path(config.MockPath), mock.Handler()))
 	return cfg, mock, &http.Client{Transport: transport, Timeout: cfg.Timeout}, nil
 }
 

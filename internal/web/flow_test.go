@@ -179,7 +179,7 @@ func TestReturnToNeverLeavesTheSite(t *testing.T) {
 		"/\t/evil.example":             "/",
 		"javascript:alert(1)":          "/",
 		"evil.example":                 "/",
-		"/" + strings.Repeat("a", 600): "/",
+		"/" + strings.Repeat("a", 2100): "/",
 		"":                             "/",
 		"/fragments/profile?x=1":       "/fragments/profile?x=1",
 	}
