@@ -148,10 +148,18 @@ func (p *Person) LogInAtMock(authorize Page) Page {
 	return p.Follow(p.Submit(consent, `form[data-testid="consent-form"]`, url.Values{"decision": {"allow"}}))
 }
 
-// LogOut presses the logout button on the home page at home.
+// LogOut presses the logout button on the home page at home (the base
+// path's page, ending in "/"): its form's token, posted to auth/logout
+// under home.
 func (p *Person) LogOut(home string) Page {
 	p.t.Helper()
-	return p.Submit(p.Open(home, nil), `form[action$="auth/logout"]`, nil)
+	page := p.Open(home, nil)
+	token, ok := page.Doc.Find(`form[action$="auth/logout"] input[name="csrf_token"]`).Attr("value")
+	if !ok {
+		p.t.Fatalf("%s: no logout form in %d %q", home, page.Status, page.Body)
+	}
+	header := map[string]string{"Content-Type": "application/x-www-form-urlencoded", "Origin": page.URL.Scheme + "://" + page.URL.Host, "Sec-Fetch-Site": "same-origin"}
+	return p.Request(http.MethodPost, home+"auth/logout", header, url.Values{"csrf_token": {token}}.Encode())
 }
 
 // Cookie is the value of the cookie called name the browser holds for
