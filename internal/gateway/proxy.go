@@ -105,8 +105,9 @@ type forwardingKey struct{}
 // and ErrClientGone when the client left first.
 //
 // The server's read and write deadlines are lifted for the request: an
-// upload, a download, a stream or a WebSocket lasts as long as the app
-// wants; waiting for the upstream to begin is bounded by the transport.
+// upload, a download or a stream lasts as long as the app wants (net/http
+// lifts them by itself for an upgraded connection such as a WebSocket);
+// waiting for the upstream to begin is bounded by the transport.
 func (p *Proxy) Forward(w http.ResponseWriter, r *http.Request, id Identity) error {
 	identity, err := p.gate.IdentityHeaders(id)
 	if err != nil {

@@ -231,3 +231,42 @@ func TestForwardOutlastsTheServersWriteTimeout(t *testing.T) {
 		t.Fatalf("the stream was cut at the server's write timeout: got %q after the first event", rest)
 	}
 }
+
+// TestForwardTakesAnUploadSlowerThanTheServersReadTimeout sends the second
+// half of a body after the server's read timeout has passed: an upload lasts
+// as long as the app allows.
+func TestForwardTakesAnUploadSlowerThanTheServersReadTimeout(t *testing.T) {
+	const readTimeout = 100 * time.Millisecond
+	upstream, got := startUpstream(t)
+	u, _ := url.Parse(upstream.URL)
+	p := NewProxy(newTestGate(t), u, ProxyOptions{})
+	proxy := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := p.Forward(w, r, Identity{Subject: "s"}); err != nil {
+			w.WriteHeader(http.StatusBadGateway)
+		}
+	}))
+	proxy.Config.ReadTimeout = readTimeout
+	proxy.Start()
+	defer proxy.Close()
+
+	body, send := io.Pipe()
+	go func() {
+		_, _ = io.WriteString(send, "first half, ")
+		// Not a timed assertion: the wait only makes sure the server's
+		// read deadline, had it stayed, is over before the rest is sent.
+		time.Sleep(3 * readTimeout)
+		_, _ = io.WriteString(send, "second half")
+		send.Close()
+	}()
+	res, err := http.Post(proxy.URL+"/upload", "text/plain", body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("want 200, got %d", res.StatusCode)
+	}
+	if s := <-got; s.body != "first half, second half" {
+		t.Fatalf("the upload was cut at the server's read timeout: the app got %q", s.body)
+	}
+}
