@@ -90,6 +90,19 @@ func CheckGuard(t *testing.T, s Setup) {
 		t.Errorf("Cookie at the app: want %s without the session token, got %q", AppCookie, cookie)
 	}
 
+	// Wherever our cookie stands in the header, it is taken out and the
+	// app's cookies are kept.
+	for header, want := range map[string]string{
+		s.Cookie + "=" + token + "; a=1":           "a=1",
+		"a=1; " + s.Cookie + "=" + token + "; b=2": "a=1; b=2",
+		"a=1;" + s.Cookie + "=" + token:            "a=1",
+	} {
+		got := NewPerson(t).Open(guarded, map[string]string{"Cookie": header}).Received(t)
+		if kept := cookiePairs(got.Header.Values("Cookie")); kept != want {
+			t.Errorf("Cookie %q: want %q at the app, got %q", strings.Replace(header, token, "TOKEN", 1), want, strings.Join(got.Header.Values("Cookie"), "; "))
+		}
+	}
+
 	// Forged identity headers never arrive.
 	forged := p.Open(guarded, map[string]string{
 		gateway.HeaderSubject: "victim", gateway.HeaderAssertion: "forged", gateway.HeaderLogin: "/evil", "X-Sgid-Role": "admin",
@@ -144,4 +157,18 @@ func dialWebSocket(origin string, p *Person) (*websocket.Conn, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return cfg.DialContext(ctx)
+}
+
+// cookiePairs joins the name=value pairs of Cookie headers, without empty
+// ones, with "; ".
+func cookiePairs(values []string) string {
+	var pairs []string
+	for _, v := range values {
+		for _, pair := range strings.Split(v, ";") {
+			if pair = strings.TrimSpace(pair); pair != "" {
+				pairs = append(pairs, pair)
+			}
+		}
+	}
+	return strings.Join(pairs, "; ")
 }
