@@ -119,3 +119,47 @@ func TestJWKSIsCacheableBriefly(t *testing.T) {
 		t.Errorf("Content-Type: got %q", got)
 	}
 }
+
+// Signing costs several times a page view, so the same login gets the same
+// assertion for a minute, and a fresh one after.
+func TestAssertionIsReusedForAMinuteOfTheSameLogin(t *testing.T) {
+	key, _ := GenerateKey()
+	now := time.Unix(1_800_000_000, 0)
+	a := NewAssertions(key, "i", func() time.Time { return now })
+	login := Identity{Subject: "s", LoggedIn: now.Add(-time.Hour)}
+	first, _ := a.Sign(login)
+	now = now.Add(59 * time.Second)
+	if again, _ := a.Sign(login); again != first {
+		t.Error("within the minute: want the same assertion")
+	}
+	if other, _ := a.Sign(Identity{Subject: "s", LoggedIn: now}); other == first {
+		t.Error("another login of the same person got the first login's assertion")
+	}
+	if other, _ := a.Sign(Identity{Subject: "t", LoggedIn: login.LoggedIn}); other == first {
+		t.Error("another person got the first person's assertion")
+	}
+	now = now.Add(time.Second)
+	fresh, _ := a.Sign(login)
+	if fresh == first {
+		t.Fatal("after a minute: want a fresh assertion")
+	}
+	parsed, _ := jwt.ParseSigned(fresh, []jose.SignatureAlgorithm{jose.ES256})
+	var std jwt.Claims
+	if err := parsed.Claims(&key.private.PublicKey, &std); err != nil || std.IssuedAt.Time() != now {
+		t.Errorf("fresh assertion: want iat %v, got %v (%v)", now, std.IssuedAt, err)
+	}
+}
+
+// BenchmarkSignFresh is the cost of one ES256 assertion, which the reuse
+// cache saves on most checks.
+func BenchmarkSignFresh(b *testing.B) {
+	key, _ := GenerateKey()
+	a := NewAssertions(key, "https://app.example.sg/sgid/", nil)
+	id := Identity{Subject: "pairwise-sub", Fields: map[string]string{"myinfo.name": "TAN AH KOW"}, LoggedIn: time.Now()}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := a.sign(id, time.Now()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
