@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"os"
 	"os/exec"
@@ -21,6 +20,7 @@ import (
 
 	"github.com/sgidweb/sgidweb/internal/mocksgid"
 	"github.com/sgidweb/sgidweb/internal/testenv"
+	"github.com/sgidweb/sgidweb/internal/testkit"
 )
 
 // TestSeveralInstancesShareOneStore runs the real binary as separate
@@ -75,21 +75,21 @@ func TestSeveralInstancesShareOneStore(t *testing.T) {
 					t.Fatalf("%s /readyz while the store is down: want 503, got %d", in.name, got)
 				}
 				p := br.get(in, "/")
-				if p.status != http.StatusServiceUnavailable || !strings.Contains(p.text("error-title"), "can't sign anyone in") {
-					t.Fatalf("%s GET / while the store is down: want the 503 page, got %d %q", in.name, p.status, p.text("error-title"))
+				if p.Status != http.StatusServiceUnavailable || !strings.Contains(p.Text("error-title"), "can't sign anyone in") {
+					t.Fatalf("%s GET / while the store is down: want the 503 page, got %d %q", in.name, p.Status, p.Text("error-title"))
 				}
 			}
 			store.Start()
 			for _, in := range c.instances {
 				in.waitReady()
 				p := br.get(in, "/")
-				if p.status != http.StatusOK {
-					t.Fatalf("%s GET / after the store came back: want 200, got %d", in.name, p.status)
+				if p.Status != http.StatusOK {
+					t.Fatalf("%s GET / after the store came back: want 200, got %d", in.name, p.Status)
 				}
 				// Redis runs without persistence here, so its sessions
 				// are gone; PostgreSQL keeps them.
-				if signedIn := p.text("signed-in-as") != ""; signedIn != st.durable {
-					t.Fatalf("%s after the store restarted: want signed in = %v, got %q", in.name, st.durable, p.text("signed-in-as"))
+				if signedIn := p.Text("signed-in-as") != ""; signedIn != st.durable {
+					t.Fatalf("%s after the store restarted: want signed in = %v, got %q", in.name, st.durable, p.Text("signed-in-as"))
 				}
 			}
 
@@ -252,73 +252,34 @@ func (in *instance) status(t *testing.T, path string) int {
 	return res.StatusCode
 }
 
-// browser keeps cookies for the load balancer's host (cookies ignore the
-// port, so both instances see them) and does not follow redirects.
+// browser is the shared test browser; its cookies are kept for the load
+// balancer's host (cookies ignore the port, so both instances see them).
 type browser struct {
-	t      *testing.T
-	c      *cluster
-	client *http.Client
+	*testkit.Browser
+	t *testing.T
+	c *cluster
 }
+
+// page is what the browser read.
+type page = testkit.Page
 
 func (c *cluster) newBrowser() *browser { return c.browserFor(c.t) }
 
 func (c *cluster) browserFor(t *testing.T) *browser {
-	jar, _ := cookiejar.New(nil)
-	return &browser{t: t, c: c, client: &http.Client{
-		Jar:           jar,
-		Timeout:       30 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}}
+	return &browser{Browser: testkit.NewBrowser(t), t: t, c: c}
 }
 
-type page struct {
-	status int
-	header http.Header
-	doc    *goquery.Document
-}
+func (b *browser) get(in *instance, path string) page { return b.Get(in.base + path) }
 
-func (p page) text(testid string) string {
-	return strings.TrimSpace(p.doc.Find(`[data-testid="` + testid + `"]`).Text())
-}
-
-func (b *browser) do(req *http.Request) page {
-	b.t.Helper()
-	res, err := b.client.Do(req)
-	if err != nil {
-		b.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
-	}
-	defer res.Body.Close()
-	doc, err := goquery.NewDocumentFromReader(res.Body)
-	if err != nil {
-		b.t.Fatalf("%s %s: parse: %v", req.Method, req.URL, err)
-	}
-	return page{status: res.StatusCode, header: res.Header, doc: doc}
-}
-
-func (b *browser) get(in *instance, path string) page {
-	req, _ := http.NewRequest(http.MethodGet, in.base+path, nil)
-	return b.do(req)
-}
-
-func (b *browser) getURL(u string) page {
-	req, _ := http.NewRequest(http.MethodGet, u, nil)
-	return b.do(req)
-}
-
-func (b *browser) post(target string, form url.Values) page {
-	req, _ := http.NewRequest(http.MethodPost, target, strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Sec-Fetch-Site", "same-origin")
-	return b.do(req)
-}
+func (b *browser) post(target string, form url.Values) page { return b.PostForm(target, form, nil) }
 
 // submit posts a form found on a page of the mock, with one button's value.
 func (b *browser) submitMock(p page, formTestID, button string, extra url.Values) page {
 	b.t.Helper()
-	form := p.doc.Find(`form[data-testid="` + formTestID + `"]`)
+	form := p.Doc.Find(`form[data-testid="` + formTestID + `"]`)
 	action, ok := form.Attr("action")
 	if !ok {
-		b.t.Fatalf("mock page has no %s form (status %d)", formTestID, p.status)
+		b.t.Fatalf("mock page has no %s form (status %d)", formTestID, p.Status)
 	}
 	values := url.Values{}
 	form.Find(`input[type="hidden"]`).Each(func(_ int, s *goquery.Selection) {
@@ -340,24 +301,24 @@ func (b *browser) submitMock(p page, formTestID, button string, extra url.Values
 func (b *browser) loginAcross(start, finish *instance, personaID string) mocksgid.Persona {
 	b.t.Helper()
 	home := b.get(start, "/")
-	token := home.doc.Find(`form[action="/auth/login"] input[name="csrf_token"]`).AttrOr("value", "")
+	token := home.Doc.Find(`form[action="/auth/login"] input[name="csrf_token"]`).AttrOr("value", "")
 	login := b.post(start.base+"/auth/login", url.Values{"csrf_token": {token}})
-	if login.status != http.StatusSeeOther {
-		b.t.Fatalf("%s POST /auth/login: want 303, got %d", start.name, login.status)
+	if login.Status != http.StatusSeeOther {
+		b.t.Fatalf("%s POST /auth/login: want 303, got %d", start.name, login.Status)
 	}
-	authorize := b.getURL(login.header.Get("Location"))
+	authorize := b.Get(login.Header.Get("Location"))
 	consent := b.submitMock(authorize, "persona-form", "persona-"+personaID, nil)
 	back := b.submitMock(consent, "consent-form", "consent-allow", nil)
-	if back.status != http.StatusSeeOther {
-		b.t.Fatalf("mock consent: want 303 back to the site, got %d", back.status)
+	if back.Status != http.StatusSeeOther {
+		b.t.Fatalf("mock consent: want 303 back to the site, got %d", back.Status)
 	}
-	cb, err := url.Parse(back.header.Get("Location"))
+	cb, err := url.Parse(back.Header.Get("Location"))
 	if err != nil || cb.Scheme+"://"+cb.Host != b.c.publicURL || cb.Path != "/auth/callback" {
-		b.t.Fatalf("mock redirected to %q, want %s/auth/callback", back.header.Get("Location"), b.c.publicURL)
+		b.t.Fatalf("mock redirected to %q, want %s/auth/callback", back.Header.Get("Location"), b.c.publicURL)
 	}
 	done := b.get(finish, "/auth/callback?"+cb.RawQuery)
-	if done.status != http.StatusSeeOther || done.header.Get("Location") != "/" {
-		b.t.Fatalf("%s callback of a login started on %s: want 303 to /, got %d %q", finish.name, start.name, done.status, done.text("error-message"))
+	if done.Status != http.StatusSeeOther || done.Header.Get("Location") != "/" {
+		b.t.Fatalf("%s callback of a login started on %s: want 303 to /, got %d %q", finish.name, start.name, done.Status, done.Text("error-message"))
 	}
 	persona, ok := mocksgid.PersonaByID(personaID)
 	if !ok {
@@ -370,25 +331,25 @@ func (b *browser) wantSignedInAs(in *instance, persona mocksgid.Persona) {
 	b.t.Helper()
 	p := b.get(in, "/")
 	want := persona.Fields["myinfo.name"]
-	if got := p.text("field-myinfo-name"); p.status != http.StatusOK || !strings.Contains(got, want) {
-		b.t.Errorf("%s GET /: want the profile of %s, got %d %q", in.name, persona.ID, p.status, got)
+	if got := p.Text("field-myinfo-name"); p.Status != http.StatusOK || !strings.Contains(got, want) {
+		b.t.Errorf("%s GET /: want the profile of %s, got %d %q", in.name, persona.ID, p.Status, got)
 	}
 }
 
 func (b *browser) wantAnonymous(in *instance) {
 	b.t.Helper()
 	p := b.get(in, "/")
-	if p.status != http.StatusOK || p.text("signed-in-as") != "" || p.doc.Find(`[data-testid="profile-anonymous"]`).Length() != 1 {
-		b.t.Fatalf("%s GET /: want the anonymous page, got %d signed in as %q", in.name, p.status, p.text("signed-in-as"))
+	if p.Status != http.StatusOK || p.Text("signed-in-as") != "" || p.Doc.Find(`[data-testid="profile-anonymous"]`).Length() != 1 {
+		b.t.Fatalf("%s GET /: want the anonymous page, got %d signed in as %q", in.name, p.Status, p.Text("signed-in-as"))
 	}
 }
 
 func (b *browser) logout(in *instance) {
 	b.t.Helper()
 	home := b.get(in, "/")
-	token := home.doc.Find(`form[action="/auth/logout"] input[name="csrf_token"]`).AttrOr("value", "")
-	if p := b.post(in.base+"/auth/logout", url.Values{"csrf_token": {token}}); p.status != http.StatusSeeOther {
-		b.t.Fatalf("%s POST /auth/logout: want 303, got %d", in.name, p.status)
+	token := home.Doc.Find(`form[action="/auth/logout"] input[name="csrf_token"]`).AttrOr("value", "")
+	if p := b.post(in.base+"/auth/logout", url.Values{"csrf_token": {token}}); p.Status != http.StatusSeeOther {
+		b.t.Fatalf("%s POST /auth/logout: want 303, got %d", in.name, p.Status)
 	}
 }
 
@@ -398,11 +359,11 @@ func (c *cluster) personaIDs(t *testing.T) []string {
 	b := c.newBrowser()
 	in := c.instances[0]
 	home := b.get(in, "/")
-	token := home.doc.Find(`form[action="/auth/login"] input[name="csrf_token"]`).AttrOr("value", "")
+	token := home.Doc.Find(`form[action="/auth/login"] input[name="csrf_token"]`).AttrOr("value", "")
 	login := b.post(in.base+"/auth/login", url.Values{"csrf_token": {token}})
-	picker := b.getURL(login.header.Get("Location"))
+	picker := b.Get(login.Header.Get("Location"))
 	var ids []string
-	picker.doc.Find(`form[data-testid="persona-form"] button[name="persona"]`).Each(func(_ int, s *goquery.Selection) {
+	picker.Doc.Find(`form[data-testid="persona-form"] button[name="persona"]`).Each(func(_ int, s *goquery.Selection) {
 		ids = append(ids, s.AttrOr("value", ""))
 	})
 	if len(ids) < 2 {

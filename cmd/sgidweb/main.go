@@ -17,8 +17,6 @@ import (
 
 	"github.com/sgidweb/sgidweb/internal/app"
 	"github.com/sgidweb/sgidweb/internal/config"
-	"github.com/sgidweb/sgidweb/internal/doctor"
-	"github.com/sgidweb/sgidweb/internal/keys"
 	"github.com/sgidweb/sgidweb/internal/logging"
 )
 
@@ -37,41 +35,48 @@ func main() {
 		fmt.Fprintln(os.Stderr, "sgidweb: read .env:", err)
 		os.Exit(1)
 	}
-	if err := run(os.Args[1:]); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return // -h: the command printed its usage, as asked
-		}
-		fmt.Fprintln(os.Stderr, "sgidweb:", err)
-		os.Exit(1)
-	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := cli(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
 }
 
-func run(args []string) error {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if len(args) > 0 && args[0] == "mock-sgid" {
-		cfg, err := app.ParseMockServerArgs(args[1:], os.Getenv, os.Stderr)
-		if err != nil {
-			return err
-		}
-		return app.RunMockServer(ctx, cfg, os.Stdout, slog.New(slog.NewTextHandler(os.Stderr, nil)))
+// cli runs sgidweb with args and returns the exit code: 0 when it did what
+// was asked (-h included), 1 with the error on stderr otherwise.
+func cli(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	err := run(ctx, args, getenv, stdout, stderr)
+	if err == nil || errors.Is(err, flag.ErrHelp) {
+		return 0 // -h: the command printed its usage, as asked
 	}
-	if len(args) > 0 {
-		switch args[0] {
-		case "keygen":
-			return keys.Command(args[1:], os.Stdout, os.Stderr)
-		case "doctor":
-			return doctor.Command(ctx, args[1:], os.Getenv, os.Stdout, os.Stderr)
-		}
-		return fmt.Errorf("unknown command %q; run sgidweb with no arguments to serve", args[0])
+	fmt.Fprintln(stderr, "sgidweb:", err)
+	return 1
+}
+
+// run serves with no arguments, or runs the subcommand args name.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return serve(ctx, getenv, stderr)
 	}
-	cfg, err := config.Load(os.Getenv)
+	if helpWords[args[0]] {
+		printHelp(stdout)
+		return nil
+	}
+	c, ok := findCommand(args[0])
+	if !ok {
+		return fmt.Errorf("unknown command %q; run `sgidweb help` to list the commands, or sgidweb alone to serve", args[0])
+	}
+	return c.run(ctx, args[1:], getenv, stdout, stderr)
+}
+
+// serve runs the website until ctx ends.
+func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) error {
+	cfg, err := config.Load(getenv)
 	if err != nil {
 		return err
 	}
 	// Access lines are written in batches; every other line at once, after
 	// the access lines before it.
-	out := logging.NewWriter(os.Stderr, logging.FlushEvery)
+	out := logging.NewWriter(stderr, logging.FlushEvery)
 	defer out.Close()
 	return app.Run(ctx, cfg, newLogger(cfg, out), app.WithAccessLog(newLogger(cfg, out.Batched())))
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/sgidweb/sgidweb/internal/metrics"
 	"github.com/sgidweb/sgidweb/internal/mocksgid"
 	"github.com/sgidweb/sgidweb/internal/session"
+	"github.com/sgidweb/sgidweb/internal/session/store"
 	"github.com/sgidweb/sgidweb/internal/sgid"
 	"github.com/sgidweb/sgidweb/internal/web"
 )
@@ -34,7 +35,7 @@ const shutdownGrace = 15 * time.Second
 type App struct {
 	Config  config.Config
 	Handler http.Handler
-	Store   session.Store
+	Store   store.Store
 	Mock    *mocksgid.Provider // nil unless in mock mode
 	// Metrics serves the Prometheus metrics; nil unless METRICS_ADDR is set.
 	Metrics   http.Handler
@@ -130,7 +131,7 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opt
 	if err != nil {
 		return nil, fmt.Errorf("app: sgID client: %w", err)
 	}
-	store, err := session.Open(ctx, cfg.SessionStore)
+	store, err := store.Open(ctx, cfg.SessionStore)
 	if err != nil {
 		return nil, fmt.Errorf("app: session store: %w", err)
 	}

@@ -89,6 +89,16 @@ func ParseMockServerArgs(args []string, getenv func(string) string, errOut io.Wr
 	return cfg, nil
 }
 
+// MockServerCommand is `sgidweb mock-sgid [flags]`: the flags, or their
+// MOCK_SGID_* variables, and then the mock until ctx ends, logging to stderr.
+func MockServerCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := ParseMockServerArgs(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	return RunMockServer(ctx, cfg, stdout, slog.New(slog.NewTextHandler(stderr, nil)))
+}
+
 // RunMockServer serves the strict mock sgID alone until ctx ends. It prints
 // to out the environment lines that point sgidweb servers at it; the secret
 // goes there, never to the log.

@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/sgidweb/sgidweb/internal/gateway"
-	"github.com/sgidweb/sgidweb/internal/session"
+	"github.com/sgidweb/sgidweb/internal/session/store/spec"
 	"github.com/sgidweb/sgidweb/internal/sgid"
 )
 
@@ -264,7 +264,7 @@ func Load(getenv func(string) string) (Config, error) {
 	if !slices.Contains(cfg.Scopes, "openid") {
 		bad("SGID_SCOPES", fmt.Sprintf("%q does not include openid", strings.Join(cfg.Scopes, " ")), "add openid, for example SGID_SCOPES=\"openid myinfo.name\"")
 	}
-	if err := session.CheckSpec(cfg.SessionStore); err != nil {
+	if err := spec.Check(cfg.SessionStore); err != nil {
 		bad("SESSION_STORE", err.Error(), "use memory, sqlite:PATH, redis://HOST:PORT/DB or postgres://USER@HOST:PORT/DB")
 	}
 	proxies, err := parseTrustedProxies(getenv("TRUSTED_PROXIES"))

@@ -21,7 +21,8 @@ import (
 	"time"
 
 	"github.com/sgidweb/sgidweb/internal/config"
-	"github.com/sgidweb/sgidweb/internal/session"
+	"github.com/sgidweb/sgidweb/internal/session/store"
+	"github.com/sgidweb/sgidweb/internal/session/store/spec"
 	"github.com/sgidweb/sgidweb/internal/sgid"
 )
 
@@ -64,7 +65,7 @@ var ErrProblems = errors.New("doctor found problems")
 
 // Command is `sgidweb doctor [-public-key FILE]`.
 func Command(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("doctor", flag.ContinueOnError)
+	fs := flag.NewFlagSet("sgidweb doctor", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	opts := Options{Getenv: getenv}
 	fs.StringVar(&opts.PublicKeyFile, "public-key", "", "the public key registered with sgID (PEM), to compare with the private key")
@@ -375,8 +376,8 @@ func checkSessionStore(ctx context.Context, cfg config.Config) Result {
 	r := Result{Check: "session store"}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	kind := session.Kind(cfg.SessionStore)
-	inUse, err := session.Check(ctx, cfg.SessionStore)
+	kind := spec.Kind(cfg.SessionStore)
+	inUse, err := store.Check(ctx, cfg.SessionStore)
 	if err != nil {
 		r.Status, r.Detail = Fail, fmt.Sprintf("%s store does not answer: %v", kind, err)
 		r.Fix = "check SESSION_STORE and that the store is running and reachable: memory, sqlite:PATH (a folder this user may write), redis://HOST:PORT/DB or postgres://USER@HOST:PORT/DB"

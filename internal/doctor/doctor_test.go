@@ -24,7 +24,7 @@ import (
 
 	"github.com/sgidweb/sgidweb/internal/doctor"
 	"github.com/sgidweb/sgidweb/internal/keys"
-	"github.com/sgidweb/sgidweb/internal/session"
+	"github.com/sgidweb/sgidweb/internal/session/store"
 )
 
 // fakeSGID serves a JWKS and stamps its answers with a Date skewed by skew.
@@ -236,7 +236,7 @@ func TestSQLiteStoreInUseByAServerIsFine(t *testing.T) {
 	}
 	_, env, pub := setup(t)
 	path := filepath.Join(t.TempDir(), "sessions.db")
-	server, err := session.Open(context.Background(), "sqlite:"+path)
+	server, err := store.Open(context.Background(), "sqlite:"+path)
 	if err != nil {
 		t.Fatal(err)
 	}

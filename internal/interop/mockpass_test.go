@@ -6,10 +6,8 @@ package interop
 
 import (
 	"bufio"
-	"bytes"
 	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"os"
 	"os/exec"
@@ -22,6 +20,7 @@ import (
 
 	"github.com/sgidweb/sgidweb/internal/apptest"
 	"github.com/sgidweb/sgidweb/internal/testenv"
+	"github.com/sgidweb/sgidweb/internal/testkit"
 )
 
 // tanHengHuat is the MockPass persona with Myinfo data that the tests log
@@ -127,88 +126,35 @@ func startSite(t *testing.T, mp *mockPass) *site {
 	return &site{url: s.URL, logs: s.Logs}
 }
 
-// person is a cookie-keeping client that follows redirects, as a browser
-// does, between sgidweb and MockPass.
-type person struct {
-	t      *testing.T
-	client *http.Client
-}
-
-func newPerson(t *testing.T) *person {
-	jar, _ := cookiejar.New(nil)
-	return &person{t: t, client: &http.Client{Jar: jar, Timeout: 30 * time.Second}}
-}
-
-// page is a fetched HTML page and where it was finally served from.
-type page struct {
-	url    *url.URL
-	status int
-	doc    *goquery.Document
-}
-
-func (p *person) do(req *http.Request) page {
-	p.t.Helper()
-	res, err := p.client.Do(req)
-	if err != nil {
-		p.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
-	}
-	defer res.Body.Close()
-	body, err := io.ReadAll(res.Body)
-	if err != nil {
-		p.t.Fatalf("read %s: %v", res.Request.URL, err)
-	}
-	doc, err := goquery.NewDocumentFromReader(bytes.NewReader(body))
-	if err != nil {
-		p.t.Fatalf("parse %s: %v", res.Request.URL, err)
-	}
-	return page{url: res.Request.URL, status: res.StatusCode, doc: doc}
-}
-
-func (p *person) get(target string) page {
-	p.t.Helper()
-	req, err := http.NewRequest(http.MethodGet, target, nil)
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	return p.do(req)
-}
-
 // pressLogin submits the home page's login form as a browser would: its
 // CSRF input, from our own origin.
-func (p *person) pressLogin(s *site) page {
-	p.t.Helper()
-	home := p.get(s.url + "/")
-	form := home.doc.Find(`form[action="/auth/login"]`)
+func pressLogin(t *testing.T, b *testkit.Browser, s *site) testkit.Page {
+	t.Helper()
+	home := b.Get(s.url + "/")
+	form := home.Doc.Find(`form[action="/auth/login"]`)
 	if form.Length() != 1 {
-		p.t.Fatalf("home page: want one login form, got %d", form.Length())
+		t.Fatalf("home page: want one login form, got %d", form.Length())
 	}
 	values := url.Values{}
 	form.Find("input[name]").Each(func(_ int, in *goquery.Selection) {
 		values.Add(in.AttrOr("name", ""), in.AttrOr("value", ""))
 	})
-	req, err := http.NewRequest(http.MethodPost, s.url+"/auth/login", strings.NewReader(values.Encode()))
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Origin", s.url)
-	req.Header.Set("Sec-Fetch-Site", "same-origin")
-	return p.do(req)
+	return b.PostForm(s.url+"/auth/login", values, nil)
 }
 
 // wantProfile checks that the person is home, logged in, with name shown.
-func wantProfile(t *testing.T, s *site, p page, name string) {
+func wantProfile(t *testing.T, s *site, p testkit.Page, name string) {
 	t.Helper()
-	if p.status != http.StatusOK || p.url.String() != s.url+"/" {
-		t.Fatalf("after login: want 200 at %s/, got %d at %s; log:\n%s", s.url, p.status, p.url, s.logs.String())
+	if p.Status != http.StatusOK || p.URL.String() != s.url+"/" {
+		t.Fatalf("after login: want 200 at %s/, got %d at %s; log:\n%s", s.url, p.Status, p.URL, s.logs.String())
 	}
-	if got := strings.TrimSpace(p.doc.Find(`[data-testid="signed-in-as"] strong`).Text()); got != name {
+	if got := strings.TrimSpace(p.Doc.Find(`[data-testid="signed-in-as"] strong`).Text()); got != name {
 		t.Errorf("signed in as %q, want %q", got, name)
 	}
-	if got := strings.TrimSpace(p.doc.Find(`[data-testid="field-myinfo-name"] dd`).Text()); got != name {
+	if got := strings.TrimSpace(p.Doc.Find(`[data-testid="field-myinfo-name"] dd`).Text()); got != name {
 		t.Errorf("profile name %q, want %q", got, name)
 	}
-	if p.doc.Find(`[data-testid="logout-form"]`).Length() != 1 {
+	if p.Doc.Find(`[data-testid="logout-form"]`).Length() != 1 {
 		t.Error("no logout form on the logged-in page")
 	}
 }
@@ -218,16 +164,16 @@ func wantProfile(t *testing.T, s *site, p page, name string) {
 func TestMockPassLogin(t *testing.T) {
 	mp := startMockPass(t, map[string]string{"MOCKPASS_NRIC": tanHengHuatNRIC})
 	s := startSite(t, mp)
-	p := newPerson(t)
+	p := testkit.NewBrowser(t, testkit.FollowRedirects)
 
-	home := p.pressLogin(s)
+	home := pressLogin(t, p, s)
 	wantProfile(t, s, home, tanHengHuatName)
 
 	// MockPass encrypts more fields than the name; each requested scope is
 	// shown, with data or as not provided.
 	for _, scope := range []string{"myinfo.nric_number", "myinfo.date_of_birth", "myinfo.registered_address"} {
 		testID := "field-" + strings.ReplaceAll(scope, ".", "-")
-		if home.doc.Find(`[data-testid="`+testID+`"]`).Length() != 1 {
+		if home.Doc.Find(`[data-testid="`+testID+`"]`).Length() != 1 {
 			t.Errorf("profile has no %s", testID)
 		}
 	}
@@ -244,14 +190,14 @@ func TestMockPassLogin(t *testing.T) {
 func TestMockPassLoginPage(t *testing.T) {
 	mp := startMockPass(t, map[string]string{"SHOW_LOGIN_PAGE": "true"})
 	s := startSite(t, mp)
-	p := newPerson(t)
+	p := testkit.NewBrowser(t, testkit.FollowRedirects)
 
-	login := p.pressLogin(s)
-	if login.status != http.StatusOK || !strings.HasPrefix(login.url.String(), mp.url+"/v2/oauth/authorize") {
-		t.Fatalf("after pressing login: want MockPass's login page, got %d at %s", login.status, login.url)
+	login := pressLogin(t, p, s)
+	if login.Status != http.StatusOK || !strings.HasPrefix(login.URL.String(), mp.url+"/v2/oauth/authorize") {
+		t.Fatalf("after pressing login: want MockPass's login page, got %d at %s", login.Status, login.URL)
 	}
 	var assertURL string
-	options := login.doc.Find(`#id-datalist option`)
+	options := login.Doc.Find(`#id-datalist option`)
 	options.Each(func(_ int, o *goquery.Selection) {
 		if strings.HasPrefix(o.AttrOr("value", ""), tanHengHuatNRIC) {
 			assertURL = o.AttrOr("data-asserturl", "")
@@ -263,5 +209,5 @@ func TestMockPassLoginPage(t *testing.T) {
 	if !strings.HasPrefix(assertURL, s.url+"/auth/callback?") {
 		t.Fatalf("the persona's link goes to %q, want our callback", assertURL)
 	}
-	wantProfile(t, s, p.get(assertURL), tanHengHuatName)
+	wantProfile(t, s, p.Get(assertURL), tanHengHuatName)
 }

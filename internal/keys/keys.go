@@ -4,6 +4,7 @@
 package keys
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
@@ -105,9 +106,10 @@ Next:
 `, Bits, p.PrivatePath, p.PublicPath, p.PublicPath, p.PrivatePath, p.PrivatePath, p.PublicPath)
 }
 
-// Command is `sgidweb keygen [-private PATH] [-public PATH]`.
-func Command(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("keygen", flag.ContinueOnError)
+// Command is `sgidweb keygen [-private PATH] [-public PATH]`. It has the
+// shape of every sgidweb subcommand; it reads no context or environment.
+func Command(_ context.Context, args []string, _ func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("sgidweb keygen", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var p Pair
 	fs.StringVar(&p.PrivatePath, "private", "sgid-private.pem", "where to write the private key (PKCS#8 PEM, mode 0600)")

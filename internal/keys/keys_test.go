@@ -2,6 +2,7 @@ package keys_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
@@ -18,7 +19,7 @@ func TestKeygenWritesAMatchingPair(t *testing.T) {
 	dir := t.TempDir()
 	priv, pub := filepath.Join(dir, "a.pem"), filepath.Join(dir, "a.pub.pem")
 	var out bytes.Buffer
-	if err := keys.Command([]string{"-private", priv, "-public", pub}, &out, &out); err != nil {
+	if err := keys.Command(context.Background(), []string{"-private", priv, "-public", pub}, os.Getenv, &out, &out); err != nil {
 		t.Fatal(err)
 	}
 	info, err := os.Stat(priv)

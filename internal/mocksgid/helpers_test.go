@@ -12,7 +12,6 @@ import (
 	"net/url"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,6 +19,7 @@ import (
 	"github.com/go-jose/go-jose/v4/jwt"
 
 	"github.com/sgidweb/sgidweb/internal/mocksgid"
+	"github.com/sgidweb/sgidweb/internal/testkit"
 )
 
 // Client keys are generated once per test binary: RSA-2048 generation is the
@@ -44,31 +44,13 @@ const (
 	mountPrefix   = "/mock-sgid"
 )
 
-// clock is a settable time source for Config.Now.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // fixture is a provider mounted the way the app mounts it: under /mock-sgid,
 // with the prefix stripped before the provider's handler sees the request.
 type fixture struct {
 	t           *testing.T
 	p           *mocksgid.Provider
 	srv         *httptest.Server
-	clock       *clock
+	clock       *testkit.Clock
 	issuer      string
 	redirectURI string
 	http        *http.Client
@@ -76,7 +58,7 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	f := &fixture{t: t, clock: &clock{t: time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)}}
+	f := &fixture{t: t, clock: testkit.NewClock(time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC))}
 	var handler http.Handler = http.NotFoundHandler()
 	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
 	t.Cleanup(f.srv.Close)

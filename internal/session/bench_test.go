@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sgidweb/sgidweb/internal/session/store"
 	"github.com/sgidweb/sgidweb/internal/testenv"
 )
 
@@ -53,6 +54,17 @@ func BenchmarkSessionStore(b *testing.B) {
 			})
 		})
 	}
+}
+
+// openStore opens a store for the benchmark and closes it at the end.
+func openStore(t testing.TB, spec string) store.Store {
+	t.Helper()
+	st, err := store.Open(context.Background(), spec)
+	if err != nil {
+		t.Fatalf("open %s: %v", spec, err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
 }
 
 // loggedInSession stores a session the size of a real login and returns

@@ -10,12 +10,14 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/sgidweb/sgidweb/internal/session/store"
 )
 
 // recordingStore remembers the expiry of every commit and can refuse the
 // next few commits, as a store in an outage would.
 type recordingStore struct {
-	Store
+	store.Store
 	mu       sync.Mutex
 	expiries []time.Time
 	attempts int
@@ -24,7 +26,7 @@ type recordingStore struct {
 
 func newRecordingStore(t *testing.T) *recordingStore {
 	t.Helper()
-	st, err := Open(context.Background(), "memory")
+	st, err := store.Open(context.Background(), "memory")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,7 @@
 // logged in, the login flows in progress and the CSRF token. It wraps scs with
 // an Echo middleware that loads the session before a handler runs and commits
 // it before the response's headers are written, so error pages keep the
-// cookie too.
+// cookie too. The stores themselves are in package store.
 package session
 
 import (
@@ -19,10 +19,13 @@ import (
 
 	"github.com/alexedwards/scs/v2"
 	"github.com/labstack/echo/v4"
+
+	"github.com/sgidweb/sgidweb/internal/session/store"
 )
 
 // Keys inside a session. Values are strings, bytes, int64 or bools: the only
-// types the session codec (codec.go) stores.
+// types the session codec (store/codec.go) stores; the User is encoded
+// to bytes by user.go.
 const (
 	keyUser    = "user"
 	keyFlows   = "login_flows"
@@ -34,12 +37,14 @@ const (
 )
 
 // ErrUnavailable wraps every failure of the session store, so that the web
-// layer answers 503 rather than 500 and /readyz can report it.
-var ErrUnavailable = errors.New("session: store unavailable")
+// layer answers 503 rather than 500 and /readyz can report it. It is the
+// stores' own error, named here too because the manager's calls fail with
+// it as well.
+var ErrUnavailable = store.ErrUnavailable
 
 // Options configure a Manager.
 type Options struct {
-	Store       Store
+	Store       store.Store
 	Secure      bool          // https: Secure cookie with the __Host- prefix
 	IdleTimeout time.Duration // a session unused this long is over
 	Lifetime    time.Duration // a login lasts at most this long, however active
@@ -62,7 +67,7 @@ const (
 // Manager is the application's view of sessions.
 type Manager struct {
 	scs         *scs.SessionManager
-	store       Store
+	store       store.Store
 	idleTimeout time.Duration
 	lifetime    time.Duration
 	now         func() time.Time
@@ -80,7 +85,7 @@ func New(opts Options) *Manager {
 	sm.Store = opts.Store
 	sm.Lifetime = opts.Lifetime
 	sm.HashTokenInStore = true // a leaked store dump does not hand out live cookies
-	sm.Codec = codec{}
+	sm.Codec = store.Codec{}
 	sm.Cookie.Name = CookieName
 	if opts.Secure {
 		sm.Cookie.Name = "__Host-" + CookieName
@@ -361,22 +366,6 @@ func (m *Manager) CSRFToken(ctx context.Context) string {
 func (m *Manager) CheckCSRF(ctx context.Context, submitted string) bool {
 	want := m.scs.GetString(ctx, keyCSRF)
 	return want != "" && subtle.ConstantTimeCompare([]byte(want), []byte(submitted)) == 1
-}
-
-// User is the person logged in: the sgID subject and the data they shared.
-type User struct {
-	Subject  string
-	Fields   map[string]string
-	Scopes   []string
-	LoggedIn time.Time
-}
-
-// Name is the person's name when they shared it, for greetings.
-func (u User) Name() string {
-	if n := u.Fields["myinfo.name"]; n != "NA" {
-		return n
-	}
-	return ""
 }
 
 // CurrentUser returns the logged-in person, if any.

@@ -4,12 +4,12 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/sgidweb/sgidweb/internal/session/store"
 )
 
 // request runs fn inside the session middleware for one request carrying
@@ -43,7 +43,7 @@ func request(t *testing.T, m *Manager, cookie string, fn func(ctx context.Contex
 
 func newManager(t *testing.T, now *time.Time) *Manager {
 	t.Helper()
-	st, err := Open(context.Background(), "memory")
+	st, err := store.Open(context.Background(), "memory")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,32 +108,9 @@ func TestIdleTimeoutEndsTheSession(t *testing.T) {
 	}
 }
 
-func TestSQLiteStoreCreatesItsFolder(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "nested", "dir", "sessions.db")
-	st, err := Open(context.Background(), "sqlite:"+path)
-	if err != nil {
-		t.Fatalf("open: %v", err)
-	}
-	defer st.Close()
-	if info, err := os.Stat(path); err != nil || info.Mode().Perm() != 0o600 {
-		t.Fatalf("want %s created with mode 0600, got %v %v", path, info, err)
-	}
-	exp := time.Now().Add(time.Hour)
-	if err := st.Commit("tok", []byte("data"), exp); err != nil {
-		t.Fatal(err)
-	}
-	b, found, err := st.Find("tok")
-	if err != nil || !found || string(b) != "data" {
-		t.Fatalf("find after commit: want data, got %q %v %v", b, found, err)
-	}
-	if err := st.Ping(context.Background()); err != nil {
-		t.Fatalf("ping: %v", err)
-	}
-}
-
 func TestExpiryIsReportedForLoggedInSessionsOnlyWithItsCause(t *testing.T) {
 	now := time.Now()
-	st, err := Open(context.Background(), "memory")
+	st, err := store.Open(context.Background(), "memory")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,37 +147,5 @@ func TestExpiryIsReportedForLoggedInSessionsOnlyWithItsCause(t *testing.T) {
 	request(t, m, active, func(context.Context) {})
 	if len(causes) != 2 || causes[1] != ExpiredLifetime {
 		t.Fatalf("an active session 75 minutes after login: want [%s %s], got %v", ExpiredIdle, ExpiredLifetime, causes)
-	}
-}
-
-func TestSQLiteStoreExpiresDeletesAndPersists(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "sessions.db")
-	st, err := Open(context.Background(), "sqlite:"+path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := st.Commit("old", []byte("x"), time.Now().Add(-time.Second)); err != nil {
-		t.Fatal(err)
-	}
-	if _, found, _ := st.Find("old"); found {
-		t.Error("an expired session was found")
-	}
-	st.Commit("gone", []byte("x"), time.Now().Add(time.Hour))
-	if err := st.Delete("gone"); err != nil {
-		t.Fatal(err)
-	}
-	if _, found, _ := st.Find("gone"); found {
-		t.Error("a deleted session was found")
-	}
-	st.Commit("kept", []byte("data"), time.Now().Add(time.Hour))
-	st.Close()
-
-	st, err = Open(context.Background(), "sqlite:"+path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if b, found, err := st.Find("kept"); err != nil || !found || string(b) != "data" {
-		t.Fatalf("after reopening: want the session kept, got %q %v %v", b, found, err)
 	}
 }

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
+
+	"github.com/sgidweb/sgidweb/internal/testkit"
 )
 
 // Values a test provider hands out. The "leak" ones must never appear in an
@@ -57,26 +59,12 @@ func testKeys(t testing.TB) testKeySet {
 	return keys
 }
 
-// testClock is a settable clock shared by the client and the provider.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+// testClock is the shared settable clock (internal/testkit), shared by the
+// client and the provider and started at a fixed time.
+type testClock = testkit.Clock
 
 func newTestClock() *testClock {
-	return &testClock{now: time.Date(2025, 3, 12, 9, 0, 0, 0, time.UTC)}
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
+	return testkit.NewClock(time.Date(2025, 3, 12, 9, 0, 0, 0, time.UTC))
 }
 
 // jwkJSON is the public JWK of k as a JWKS entry.

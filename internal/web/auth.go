@@ -6,7 +6,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/sgidweb/sgidweb/internal/gateway"
-	"github.com/sgidweb/sgidweb/internal/htmx"
 	"github.com/sgidweb/sgidweb/internal/session"
 	"github.com/sgidweb/sgidweb/views/pages"
 )
@@ -32,7 +31,7 @@ func (s *Server) loginLink(c echo.Context) error {
 		if returnTo == "" {
 			returnTo = s.cfg.Path("/")
 		}
-		return c.Redirect(http.StatusSeeOther, returnTo)
+		return s.redirect(c, returnTo)
 	}
 	return s.startLogin(c, c.QueryParam("return_to"))
 }
@@ -56,12 +55,11 @@ func (s *Server) startLogin(c echo.Context, rawReturnTo string) error {
 	}
 	returnTo := s.returnTo(c, rawReturnTo)
 	s.sessions.AddFlow(ctx, session.Flow{State: req.State, Nonce: req.Nonce, Verifier: req.Verifier, Started: s.now(), ReturnTo: returnTo})
-	if err := s.sessions.Save(c); err != nil {
+	if err := s.redirect(c, req.URL); err != nil {
 		return err
 	}
 	s.logger(c).Info("login started")
 	s.metrics.LoginStarted()
-	htmx.Redirect(c.Response(), c.Request(), req.URL)
 	return nil
 }
 
@@ -73,18 +71,22 @@ type callbackQuery struct {
 
 const maxCallbackParam = 2048
 
-func readCallback(c echo.Context) (callbackQuery, *pageError) {
+// errCallbackMalformed answers a callback whose query is not one sgID
+// sends: a value too long, code or state repeated, or no code with a
+// state that matched.
+var errCallbackMalformed = &pageError{status: http.StatusBadRequest, reason: "callback_malformed", title: "Login didn't complete",
+	message: "The answer from sgID was not in a form we accept. Please try logging in again."}
+
+func readCallback(c echo.Context) (callbackQuery, error) {
 	q := c.QueryParams()
 	cq := callbackQuery{code: q.Get("code"), state: q.Get("state"), errorCode: q.Get("error")}
 	for _, v := range []string{cq.code, cq.state, cq.errorCode, q.Get("error_description")} {
 		if len(v) > maxCallbackParam {
-			return cq, &pageError{status: http.StatusBadRequest, reason: "callback_malformed", title: "Login didn't complete",
-				message: "The answer from sgID was not in a form we accept. Please try logging in again."}
+			return cq, errCallbackMalformed
 		}
 	}
 	if len(q["code"]) > 1 || len(q["state"]) > 1 {
-		return cq, &pageError{status: http.StatusBadRequest, reason: "callback_malformed", title: "Login didn't complete",
-			message: "The answer from sgID was not in a form we accept. Please try logging in again."}
+		return cq, errCallbackMalformed
 	}
 	return cq, nil
 }
@@ -94,9 +96,9 @@ func readCallback(c echo.Context) (callbackQuery, *pageError) {
 // then logs them in under a new session token.
 func (s *Server) callback(c echo.Context) error {
 	ctx := c.Request().Context()
-	q, perr := readCallback(c)
-	if perr != nil {
-		return perr
+	q, err := readCallback(c)
+	if err != nil {
+		return err
 	}
 
 	// The flow is taken (and so spent) whatever happens next: a callback
@@ -112,10 +114,7 @@ func (s *Server) callback(c echo.Context) error {
 			s.audit(c, auditLoginFailed, "", "access_denied")
 			s.sessions.SetDenied(ctx, true)
 			s.sessions.SetFlash(ctx, pages.FlashInfo, flashDenied)
-			if err := s.sessions.Save(c); err != nil {
-				return err
-			}
-			return c.Redirect(http.StatusSeeOther, s.cfg.Path("/"))
+			return s.redirect(c, s.cfg.Path("/"))
 		}
 		// error_description is never shown or logged: it is the provider's
 		// (or an attacker's) free text.
@@ -126,8 +125,7 @@ func (s *Server) callback(c echo.Context) error {
 		return flowError(found)
 	}
 	if q.code == "" {
-		return &pageError{status: http.StatusBadRequest, reason: "code_missing", title: "Login didn't complete",
-			message: "sgID's answer did not include a login code. Please try again."}
+		return errCallbackMalformed
 	}
 
 	id, err := s.sgid.Exchange(ctx, q.code, flow.Verifier, flow.Nonce)
@@ -146,17 +144,18 @@ func (s *Server) callback(c echo.Context) error {
 	}); err != nil {
 		return err
 	}
-	if err := s.sessions.Save(c); err != nil {
+	target := flow.ReturnTo
+	if target == "" {
+		target = s.cfg.Path("/")
+	}
+	// Counted once saved: a login the store did not keep is a failed one.
+	if err := s.redirect(c, target); err != nil {
 		return err
 	}
 	s.metrics.LoginCompleted()
 	s.metrics.SessionCreated()
 	s.audit(c, auditLoginSucceeded, profile.Subject, "")
-	target := flow.ReturnTo
-	if target == "" {
-		target = s.cfg.Path("/")
-	}
-	return c.Redirect(http.StatusSeeOther, target)
+	return nil
 }
 
 func flowError(r session.FlowResult) *pageError {
@@ -188,9 +187,5 @@ func (s *Server) logout(c echo.Context) error {
 		s.audit(c, auditLogout, user.Subject, "")
 	}
 	s.sessions.SetFlash(ctx, pages.FlashSuccess, flashLoggedOut)
-	if err := s.sessions.Save(c); err != nil {
-		return err
-	}
-	htmx.Redirect(c.Response(), c.Request(), s.cfg.Path("/"))
-	return nil
+	return s.redirect(c, s.cfg.Path("/"))
 }

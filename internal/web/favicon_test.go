@@ -10,7 +10,7 @@ import (
 func TestFaviconAnswersWithoutError(t *testing.T) {
 	s := startSite(t, nil)
 	p := s.newBrowser().get("/favicon.ico")
-	if p.status != http.StatusNoContent {
-		t.Fatalf("GET /favicon.ico: want 204, got %d", p.status)
+	if p.Status != http.StatusNoContent {
+		t.Fatalf("GET /favicon.ico: want 204, got %d", p.Status)
 	}
 }

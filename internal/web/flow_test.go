@@ -9,6 +9,7 @@ import (
 
 	"github.com/sgidweb/sgidweb/internal/app"
 	"github.com/sgidweb/sgidweb/internal/hostile"
+	"github.com/sgidweb/sgidweb/internal/testkit"
 )
 
 // approveOnly starts a login in b and consents at the provider, returning
@@ -55,8 +56,8 @@ func TestCallbackFlowRefusals(t *testing.T) {
 		{"the same code twice", func(h *hostileSite, b *browser) page {
 			first := h.newBrowser()
 			cb := h.approveOnly(first, nil)
-			if p := first.get(cb); p.status != http.StatusSeeOther {
-				t.Fatalf("first use: want 303, got %d", p.status)
+			if p := first.get(cb); p.Status != http.StatusSeeOther {
+				t.Fatalf("first use: want 303, got %d", p.Status)
 			}
 			u, _ := url.Parse(cb)
 			// b's own login, answered with the code already spent in another flow.
@@ -81,6 +82,9 @@ func TestCallbackFlowRefusals(t *testing.T) {
 		{"oversized parameter", func(h *hostileSite, b *browser) page {
 			return b.get(withQuery(h.approveOnly(b, nil), func(q url.Values) { q.Set("error_description", strings.Repeat("A", 4096)) }))
 		}, 400, "callback_malformed"},
+		{"code missing with the right state", func(h *hostileSite, b *browser) page {
+			return b.get(withQuery(h.approveOnly(b, nil), func(q url.Values) { q.Del("code") }))
+		}, 400, "callback_malformed"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -95,12 +99,12 @@ func TestReplayedCallbackMakesNoSecondExchange(t *testing.T) {
 	h := startHostileSite(t, nil)
 	b := h.newBrowser()
 	cb := h.approveOnly(b, nil)
-	if p := b.get(cb); p.status != http.StatusSeeOther {
-		t.Fatalf("first callback: want 303, got %d", p.status)
+	if p := b.get(cb); p.Status != http.StatusSeeOther {
+		t.Fatalf("first callback: want 303, got %d", p.Status)
 	}
 	p := b.get(cb)
-	if p.status != http.StatusBadRequest || p.doc.Find(`[data-testid="error-page"]`).Length() != 1 {
-		t.Fatalf("replayed callback: want the 400 error page, got %d", p.status)
+	if p.Status != http.StatusBadRequest || p.Doc.Find(`[data-testid="error-page"]`).Length() != 1 {
+		t.Fatalf("replayed callback: want the 400 error page, got %d", p.Status)
 	}
 	if n := h.p.TokenCalls.Load(); n != 1 {
 		t.Errorf("a replayed callback reached the token endpoint: %d calls", n)
@@ -109,7 +113,7 @@ func TestReplayedCallbackMakesNoSecondExchange(t *testing.T) {
 }
 
 func TestFlowOlderThanTenMinutesIsRefused(t *testing.T) {
-	clock := newTestClock()
+	clock := testkit.NewClock(time.Now())
 	h := startHostileSite(t, nil, app.WithClock(clock.Now))
 	h.p.Now = clock.Now
 	b := h.newBrowser()
@@ -122,14 +126,14 @@ func TestFlowOlderThanTenMinutesIsRefused(t *testing.T) {
 }
 
 func TestFlowJustUnderTenMinutesSucceeds(t *testing.T) {
-	clock := newTestClock()
+	clock := testkit.NewClock(time.Now())
 	h := startHostileSite(t, nil, app.WithClock(clock.Now))
 	h.p.Now = clock.Now
 	b := h.newBrowser()
 	cb := h.approveOnly(b, nil)
 	clock.Advance(9*time.Minute + 50*time.Second)
-	if p := b.get(cb); p.status != http.StatusSeeOther {
-		t.Fatalf("want 303, got %d: %s", p.status, p.body)
+	if p := b.get(cb); p.Status != http.StatusSeeOther {
+		t.Fatalf("want 303, got %d: %s", p.Status, p.Body)
 	}
 }
 
@@ -142,10 +146,10 @@ func TestTwoTabsLogInAtOnce(t *testing.T) {
 	tab1 := h.approveOnly(b, map[string]string{"myinfo.name": "TAB ONE PERSON"})
 	tab2 := h.approveOnly(b, map[string]string{"myinfo.name": "TAB TWO PERSON"})
 	for _, tab := range []struct{ cb, name string }{{tab2, "TAB TWO PERSON"}, {tab1, "TAB ONE PERSON"}} {
-		if p := b.get(tab.cb); p.status != http.StatusSeeOther {
-			t.Fatalf("tab of %s: want 303, got %d: %s", tab.name, p.status, p.body)
+		if p := b.get(tab.cb); p.Status != http.StatusSeeOther {
+			t.Fatalf("tab of %s: want 303, got %d: %s", tab.name, p.Status, p.Body)
 		}
-		if got := b.get("/").text("field-myinfo-name"); !strings.Contains(got, tab.name) {
+		if got := b.get("/").Text("field-myinfo-name"); !strings.Contains(got, tab.name) {
 			t.Errorf("after the tab of %s finished, the page shows %q", tab.name, got)
 		}
 	}
@@ -155,12 +159,12 @@ func TestAccessDeniedLogsNobodyIn(t *testing.T) {
 	h := startHostileSite(t, nil)
 	b := h.newBrowser()
 	p := b.get(withQuery(h.approveOnly(b, nil), func(q url.Values) { q.Del("code"); q.Set("error", "access_denied") }))
-	if p.status != http.StatusSeeOther || p.header.Get("Location") != "/" {
-		t.Fatalf("access_denied: want 303 to /, got %d %q", p.status, p.header.Get("Location"))
+	if p.Status != http.StatusSeeOther || p.Header.Get("Location") != "/" {
+		t.Fatalf("access_denied: want 303 to /, got %d %q", p.Status, p.Header.Get("Location"))
 	}
 	home := b.get("/")
-	if loggedIn(b) || !strings.Contains(home.text("flash"), "chose not to share") {
-		t.Errorf("access_denied: want nobody logged in and a clear message, got %q", home.text("flash"))
+	if loggedIn(b) || !strings.Contains(home.Text("flash"), "chose not to share") {
+		t.Errorf("access_denied: want nobody logged in and a clear message, got %q", home.Text("flash"))
 	}
 	if h.p.TokenCalls.Load() != 0 {
 		t.Error("access_denied reached the token endpoint")
@@ -188,13 +192,13 @@ func TestReturnToNeverLeavesTheSite(t *testing.T) {
 		t.Run(target, func(t *testing.T) {
 			b := h.newBrowser()
 			p := b.post("/auth/login", url.Values{"csrf_token": {b.csrf("/auth/login")}, "return_to": {target}}, nil)
-			cb, _, err := h.p.Approve(p.header.Get("Location"), nil)
+			cb, _, err := h.p.Approve(p.Header.Get("Location"), nil)
 			if err != nil {
 				t.Fatal(err)
 			}
 			got := b.get(cb)
-			if got.status != http.StatusSeeOther || got.header.Get("Location") != want {
-				t.Errorf("return_to %q: want 303 to %q, got %d %q", target, want, got.status, got.header.Get("Location"))
+			if got.Status != http.StatusSeeOther || got.Header.Get("Location") != want {
+				t.Errorf("return_to %q: want 303 to %q, got %d %q", target, want, got.Status, got.Header.Get("Location"))
 			}
 		})
 	}
@@ -216,15 +220,15 @@ func TestSpoofedHostNeverChangesTheRedirectURI(t *testing.T) {
 	req.Header.Set("X-Forwarded-Host", "evil.example")
 	req.Header.Set("X-Forwarded-Proto", "https")
 	req.Header.Set("Forwarded", "host=evil.example;proto=https")
-	p := b.do(req)
-	if p.status != http.StatusSeeOther {
-		t.Fatalf("login: want 303, got %d: %s", p.status, p.body)
+	p := b.Do(req)
+	if p.Status != http.StatusSeeOther {
+		t.Fatalf("login: want 303, got %d: %s", p.Status, p.Body)
 	}
-	u, _ := url.Parse(p.header.Get("Location"))
+	u, _ := url.Parse(p.Header.Get("Location"))
 	if got := u.Query().Get("redirect_uri"); got != h.p.RedirectURI {
 		t.Errorf("redirect_uri: want %q, got %q", h.p.RedirectURI, got)
 	}
-	if !strings.HasPrefix(p.header.Get("Location"), hostile.ClientID) && !strings.HasPrefix(p.header.Get("Location"), h.p.Issuer) {
-		t.Errorf("the login went to %q, not to the configured sgID", p.header.Get("Location"))
+	if !strings.HasPrefix(p.Header.Get("Location"), hostile.ClientID) && !strings.HasPrefix(p.Header.Get("Location"), h.p.Issuer) {
+		t.Errorf("the login went to %q, not to the configured sgID", p.Header.Get("Location"))
 	}
 }

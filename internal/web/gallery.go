@@ -22,7 +22,7 @@ import (
 func (s *Server) gallery(c echo.Context) error {
 	page := s.page(c, "Component gallery")
 	page.Wide = true
-	props := GalleryProps(page, s.sessions.CSRFToken(c.Request().Context()))
+	props := GalleryProps(page, s.csrfToken(c))
 	return s.render(c, http.StatusOK, pages.Gallery(props), nil)
 }
 

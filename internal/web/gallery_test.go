@@ -19,23 +19,23 @@ func TestGalleryServedInMockMode(t *testing.T) {
 	s := startSite(t, nil)
 	b := s.newBrowser()
 	p := b.get("/dev/gallery")
-	if p.status != http.StatusOK {
-		t.Fatalf("GET /dev/gallery in mock mode: expected 200, got %d", p.status)
+	if p.Status != http.StatusOK {
+		t.Fatalf("GET /dev/gallery in mock mode: expected 200, got %d", p.Status)
 	}
-	if cc := p.header.Get("Cache-Control"); cc != "no-store" {
+	if cc := p.Header.Get("Cache-Control"); cc != "no-store" {
 		t.Errorf("expected Cache-Control: no-store on the gallery (it shows forms with a CSRF token), got %q", cc)
 	}
-	if p.doc.Find(`[data-testid="gallery-page"]`).Length() != 1 {
-		t.Fatalf("expected the gallery page root, got %s", p.body)
+	if p.Doc.Find(`[data-testid="gallery-page"]`).Length() != 1 {
+		t.Fatalf("expected the gallery page root, got %s", p.Body)
 	}
 	for _, section := range []string{"page-shell", "buttons", "login-button", "flash", "consent-status", "profile-panel", "error-page"} {
-		if p.doc.Find(`[data-testid="section-`+section+`"]`).Length() != 1 {
+		if p.Doc.Find(`[data-testid="section-`+section+`"]`).Length() != 1 {
 			t.Errorf("expected the gallery section %q, it is missing", section)
 		}
 	}
 	// Every persona's profile, and every error status the server sends.
 	for _, persona := range mocksgid.Personas() {
-		state := p.doc.Find(`[data-testid="state-profile-` + persona.ID + `"]`)
+		state := p.Doc.Find(`[data-testid="state-profile-` + persona.ID + `"]`)
 		if state.Length() != 1 {
 			t.Errorf("expected a profile state for persona %s, found %d", persona.ID, state.Length())
 			continue
@@ -45,13 +45,13 @@ func TestGalleryServedInMockMode(t *testing.T) {
 		}
 	}
 	for _, status := range []string{"400", "403", "404", "502", "503", "504", "500"} {
-		if p.doc.Find(`[data-testid^="state-error-`+status+`"] [data-testid="error-status"]`).Length() == 0 {
+		if p.Doc.Find(`[data-testid^="state-error-`+status+`"] [data-testid="error-status"]`).Length() == 0 {
 			t.Errorf("expected an error page state with status %s", status)
 		}
 	}
 
 	// Every state in both themes at both widths.
-	states := p.doc.Find(`article.specimen`)
+	states := p.Doc.Find(`article.specimen`)
 	if states.Length() < 30 {
 		t.Errorf("expected at least 30 states, found %d", states.Length())
 	}
@@ -80,12 +80,12 @@ func TestGalleryServedInMockMode(t *testing.T) {
 	// The login forms carry this browser's real CSRF token, so pressing
 	// them in the gallery works.
 	want := b.csrf("/auth/login")
-	p.doc.Find(`[data-testid="state-login-ready"] input[name="csrf_token"]`).Each(func(_ int, in *goquery.Selection) {
+	p.Doc.Find(`[data-testid="state-login-ready"] input[name="csrf_token"]`).Each(func(_ int, in *goquery.Selection) {
 		if got := in.AttrOr("value", ""); got != want {
 			t.Errorf("expected the gallery's login form to carry the session's CSRF token %q, got %q", want, got)
 		}
 	})
-	if strings.Contains(p.body, " style=") {
+	if strings.Contains(p.Body, " style=") {
 		t.Error("expected no inline style attribute in the gallery")
 	}
 }
@@ -110,7 +110,7 @@ func TestGalleryNotServedAgainstRealSGID(t *testing.T) {
 		t.Fatal("expected the site to run against a real sgID, it runs the mock")
 	}
 	p := s.newBrowser().get("/dev/gallery")
-	if p.status != http.StatusNotFound {
-		t.Errorf("GET /dev/gallery outside mock mode: expected 404, got %d", p.status)
+	if p.Status != http.StatusNotFound {
+		t.Errorf("GET /dev/gallery outside mock mode: expected 404, got %d", p.Status)
 	}
 }

@@ -88,15 +88,15 @@ func TestBasePathDividesTheOrigin(t *testing.T) {
 		"/sgid/nowhere": http.StatusNotFound, "/sgid": http.StatusFound,
 		"/healthz": http.StatusUnauthorized, "/sgidx": http.StatusUnauthorized, "/auth/verify": http.StatusUnauthorized,
 	} {
-		if got := b.get(path); got.status != want {
-			t.Errorf("GET %s: want %d, got %d", path, want, got.status)
+		if got := b.get(path); got.Status != want {
+			t.Errorf("GET %s: want %d, got %d", path, want, got.Status)
 		}
 	}
-	if loc := b.get("/sgid").header.Get("Location"); loc != "/sgid/" {
+	if loc := b.get("/sgid").Header.Get("Location"); loc != "/sgid/" {
 		t.Errorf("GET /sgid: want a redirect to /sgid/, got %q", loc)
 	}
-	if p := b.get("/sgid/"); p.status != http.StatusOK || p.doc.Find(`[data-testid="login-button"]`).Length() == 0 {
-		t.Errorf("GET /sgid/: want our home page, got %d", p.status)
+	if p := b.get("/sgid/"); p.Status != http.StatusOK || p.Doc.Find(`[data-testid="login-button"]`).Length() == 0 {
+		t.Errorf("GET /sgid/: want our home page, got %d", p.Status)
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/sgidweb/sgidweb/internal/app"
 	"github.com/sgidweb/sgidweb/internal/apptest"
 	"github.com/sgidweb/sgidweb/internal/hostile"
+	"github.com/sgidweb/sgidweb/internal/testkit"
 )
 
 // hostileSite is the real server in real mode, pointed at a hostile provider.
@@ -53,7 +54,7 @@ func (h *hostileSite) hostileLogin(b *browser, fields map[string]string) page {
 }
 
 func loggedIn(b *browser) bool {
-	return b.get("/").doc.Find(`form[action="/auth/logout"]`).Length() != 0
+	return b.get("/").Doc.Find(`form[action="/auth/logout"]`).Length() != 0
 }
 
 // assertRefused checks what every refusal must hold: the status, a clear
@@ -61,20 +62,20 @@ func loggedIn(b *browser) bool {
 // no code, token, secret or personal data in them.
 func (h *hostileSite) assertRefused(t *testing.T, b *browser, p page, status int, reason string) {
 	t.Helper()
-	if p.status != status {
-		t.Errorf("want status %d, got %d: %s", status, p.status, p.body)
+	if p.Status != status {
+		t.Errorf("want status %d, got %d: %s", status, p.Status, p.Body)
 	}
-	if p.status == http.StatusInternalServerError {
+	if p.Status == http.StatusInternalServerError {
 		t.Error("a hostile answer produced a 500")
 	}
-	if p.doc.Find(`[data-testid="error-page"]`).Length() != 1 {
-		t.Errorf("want the error page, got %q", p.body)
+	if p.Doc.Find(`[data-testid="error-page"]`).Length() != 1 {
+		t.Errorf("want the error page, got %q", p.Body)
 	}
 	if loggedIn(b) {
 		t.Error("somebody is logged in after a refused login")
 	}
-	if hz := b.get("/healthz"); hz.status != http.StatusOK {
-		t.Errorf("/healthz: want 200, got %d", hz.status)
+	if hz := b.get("/healthz"); hz.Status != http.StatusOK {
+		t.Errorf("/healthz: want 200, got %d", hz.Status)
 	}
 	if reason != "" && !strings.Contains(h.logs.String(), `"reason":"`+reason+`"`) {
 		t.Errorf("the logs do not give the reason %q:\n%s", reason, h.logs.String())
@@ -250,8 +251,8 @@ func TestHostileProviderIsRefused(t *testing.T) {
 			if tc.reason == "decrypt_failed" || tc.reason == "userinfo_rejected" {
 				// Not the person's fault: the page says so, and the log
 				// keeps the detail an operator needs to find the cause.
-				if !strings.Contains(p.text("error-page"), "could not read sgID's answer") {
-					t.Errorf("the page does not say sgID's answer could not be read: %q", p.text("error-page"))
+				if !strings.Contains(p.Text("error-page"), "could not read sgID's answer") {
+					t.Errorf("the page does not say sgID's answer could not be read: %q", p.Text("error-page"))
 				}
 				if !strings.Contains(h.logs.String(), `"error":"sgid: `+tc.reason+`: `) {
 					t.Errorf("the log line does not carry the error detail:\n%s", h.logs.String())
@@ -277,8 +278,8 @@ func TestHostileProviderControls(t *testing.T) {
 			h := startHostileSite(t, nil)
 			h.p.SetFaults(f)
 			b := h.newBrowser()
-			if p := h.hostileLogin(b, nil); p.status != http.StatusSeeOther {
-				t.Fatalf("want 303, got %d: %s", p.status, p.body)
+			if p := h.hostileLogin(b, nil); p.Status != http.StatusSeeOther {
+				t.Fatalf("want 303, got %d: %s", p.Status, p.Body)
 			}
 			if !loggedIn(b) {
 				t.Fatal("not logged in")
@@ -288,41 +289,21 @@ func TestHostileProviderControls(t *testing.T) {
 	}
 }
 
-// testClock is a settable clock for the server and the provider.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newTestClock() *testClock { return &testClock{now: time.Now()} }
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // TestKeyRotationBetweenLogins rotates the provider's key a few minutes
 // after the first login (a real rotation is not within the refetch window
 // of the last fetch): the unknown kid makes the server fetch the new key.
 func TestKeyRotationBetweenLogins(t *testing.T) {
-	clock := newTestClock()
+	clock := testkit.NewClock(time.Now())
 	h := startHostileSite(t, nil, app.WithClock(clock.Now))
 	h.p.Now = clock.Now
-	if p := h.hostileLogin(h.newBrowser(), nil); p.status != http.StatusSeeOther {
-		t.Fatalf("first login: want 303, got %d", p.status)
+	if p := h.hostileLogin(h.newBrowser(), nil); p.Status != http.StatusSeeOther {
+		t.Fatalf("first login: want 303, got %d", p.Status)
 	}
 	clock.Advance(5 * time.Minute)
 	h.p.Rotate()
 	b := h.newBrowser()
-	if p := h.hostileLogin(b, nil); p.status != http.StatusSeeOther || !loggedIn(b) {
-		t.Fatalf("login after key rotation: want 303 and logged in, got %d: %s", p.status, p.body)
+	if p := h.hostileLogin(b, nil); p.Status != http.StatusSeeOther || !loggedIn(b) {
+		t.Fatalf("login after key rotation: want 303 and logged in, got %d: %s", p.Status, p.Body)
 	}
 	if n := h.p.JWKSFetches.Load(); n != 2 {
 		t.Errorf("want one fetch per key, got %d JWKS fetches", n)
@@ -331,8 +312,8 @@ func TestKeyRotationBetweenLogins(t *testing.T) {
 
 func TestRandomKidsRefetchAtMostOnce(t *testing.T) {
 	h := startHostileSite(t, nil)
-	if p := h.hostileLogin(h.newBrowser(), nil); p.status != http.StatusSeeOther {
-		t.Fatalf("warm-up login: want 303, got %d", p.status)
+	if p := h.hostileLogin(h.newBrowser(), nil); p.Status != http.StatusSeeOther {
+		t.Fatalf("warm-up login: want 303, got %d", p.Status)
 	}
 	before := h.p.JWKSFetches.Load()
 	h.p.SetFaults(hostile.Faults{IDToken: func(_ *hostile.Provider, c map[string]any) string {
@@ -347,8 +328,8 @@ func TestRandomKidsRefetchAtMostOnce(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			b := h.newBrowser()
-			if p := h.hostileLogin(b, nil); p.status != http.StatusBadRequest {
-				t.Errorf("forged kid: want 400, got %d", p.status)
+			if p := h.hostileLogin(b, nil); p.Status != http.StatusBadRequest {
+				t.Errorf("forged kid: want 400, got %d", p.Status)
 			}
 		}()
 	}
@@ -362,31 +343,31 @@ func TestRandomKidsRefetchAtMostOnce(t *testing.T) {
 // enough to be refreshed, then takes the JWKS down: the refresh fails and
 // logins go on with the cached keys.
 func TestJWKSDownWithKeysCachedKeepsWorking(t *testing.T) {
-	clock := newTestClock()
+	clock := testkit.NewClock(time.Now())
 	h := startHostileSite(t, nil, app.WithClock(clock.Now))
 	h.p.Now = clock.Now
-	if p := h.hostileLogin(h.newBrowser(), nil); p.status != http.StatusSeeOther {
-		t.Fatalf("first login: want 303, got %d", p.status)
+	if p := h.hostileLogin(h.newBrowser(), nil); p.Status != http.StatusSeeOther {
+		t.Fatalf("first login: want 303, got %d", p.Status)
 	}
 	h.p.SetFaults(hostile.Faults{JWKS: func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "down", 503) }})
 	clock.Advance(2 * time.Hour)
 	before := h.p.JWKSFetches.Load()
 	b := h.newBrowser()
-	if p := h.hostileLogin(b, nil); p.status != http.StatusSeeOther || !loggedIn(b) {
-		t.Fatalf("login with the JWKS down and keys cached: want 303, got %d: %s", p.status, p.body)
+	if p := h.hostileLogin(b, nil); p.Status != http.StatusSeeOther || !loggedIn(b) {
+		t.Fatalf("login with the JWKS down and keys cached: want 303, got %d: %s", p.Status, p.Body)
 	}
 	if h.p.JWKSFetches.Load() == before {
 		t.Error("the old keys were not refreshed, so the outage was never met")
 	}
 	// Logins go on, but the instance reports that sgID's keys are out of
 	// reach, as the contract asks of /readyz.
-	if p := b.get("/readyz"); p.status != http.StatusServiceUnavailable {
-		t.Errorf("/readyz with the JWKS down: want 503, got %d", p.status)
+	if p := b.get("/readyz"); p.Status != http.StatusServiceUnavailable {
+		t.Errorf("/readyz with the JWKS down: want 503, got %d", p.Status)
 	}
 	h.p.SetFaults(hostile.Faults{})
 	clock.Advance(2 * time.Minute)
-	if p := b.get("/readyz"); p.status != http.StatusOK {
-		t.Errorf("/readyz after the JWKS came back: want 200, got %d", p.status)
+	if p := b.get("/readyz"); p.Status != http.StatusOK {
+		t.Errorf("/readyz after the JWKS came back: want 200, got %d", p.Status)
 	}
 }
 
@@ -396,8 +377,8 @@ func TestJWKSDownWithAnEmptyCacheFailsClosed(t *testing.T) {
 	b := h.newBrowser()
 	p := h.hostileLogin(b, nil)
 	h.assertRefused(t, b, p, http.StatusServiceUnavailable, "keys_unavailable")
-	if !strings.Contains(p.text("error-message"), "could not reach sgID") {
-		t.Errorf("want a message saying sgID could not be reached, got %q", p.text("error-message"))
+	if !strings.Contains(p.Text("error-message"), "could not reach sgID") {
+		t.Errorf("want a message saying sgID could not be reached, got %q", p.Text("error-message"))
 	}
 }
 
@@ -468,29 +449,29 @@ func TestHostileValuesRenderEscapedAndBounded(t *testing.T) {
 	long := strings.Repeat("A", 100_000)
 	h := startHostileSite(t, map[string]string{"SGID_SCOPES": "openid myinfo.name myinfo.email myinfo.occupation"})
 	b := h.newBrowser()
-	if p := h.hostileLogin(b, map[string]string{"myinfo.name": markup, "myinfo.email": rtl, "myinfo.occupation": long}); p.status != http.StatusSeeOther {
-		t.Fatalf("login: want 303, got %d: %s", p.status, p.body)
+	if p := h.hostileLogin(b, map[string]string{"myinfo.name": markup, "myinfo.email": rtl, "myinfo.occupation": long}); p.Status != http.StatusSeeOther {
+		t.Fatalf("login: want 303, got %d: %s", p.Status, p.Body)
 	}
 	home := b.get("/")
-	if home.doc.Find(`[data-testid="profile-panel"] script, [data-testid="profile-panel"] img`).Length() != 0 || strings.Contains(home.body, "<script>alert") {
+	if home.Doc.Find(`[data-testid="profile-panel"] script, [data-testid="profile-panel"] img`).Length() != 0 || strings.Contains(home.Body, "<script>alert") {
 		t.Error("markup from sgID became elements on the page")
 	}
-	if got := home.doc.Find(`[data-testid="field-myinfo-name"] dd`).First().Text(); got != markup {
+	if got := home.Doc.Find(`[data-testid="field-myinfo-name"] dd`).First().Text(); got != markup {
 		t.Errorf("name: want the raw text %q, got %q", markup, got)
 	}
-	email := home.doc.Find(`[data-testid="field-myinfo-email"] dd`).First()
+	email := home.Doc.Find(`[data-testid="field-myinfo-email"] dd`).First()
 	if email.Text() != rtl || email.AttrOr("dir", "") != "auto" {
 		t.Errorf("right-to-left value: want it whole in a dir=auto element, got %q dir=%q", email.Text(), email.AttrOr("dir", ""))
 	}
-	occupation := home.doc.Find(`[data-testid="field-myinfo-occupation"]`)
+	occupation := home.Doc.Find(`[data-testid="field-myinfo-occupation"]`)
 	if n := len([]rune(occupation.Find("dd").First().Text())); n > 1001 {
 		t.Errorf("100 kB value: want it cut to about 1000 characters, got %d", n)
 	}
 	if occupation.Find(`[data-testid="field-truncated"]`).Length() != 1 {
 		t.Error("100 kB value: want a note that it was shortened")
 	}
-	if len(home.body) > 50_000 {
-		t.Errorf("the page is %d bytes; the 100 kB value was not bounded", len(home.body))
+	if len(home.Body) > 50_000 {
+		t.Errorf("the page is %d bytes; the 100 kB value was not bounded", len(home.Body))
 	}
 	assertCleanLogs(t, h.site, append(h.p.Issued(), hostile.ClientSecret, long[:100], "محمد", "O'Brien")...)
 }
@@ -501,19 +482,19 @@ func TestSignedInNameIsBoundedAndIsolated(t *testing.T) {
 	long := "\u202E" + strings.Repeat("B", 100_000)
 	h := startHostileSite(t, map[string]string{"SGID_SCOPES": "openid myinfo.name"})
 	b := h.newBrowser()
-	if p := h.hostileLogin(b, map[string]string{"myinfo.name": long}); p.status != http.StatusSeeOther {
-		t.Fatalf("login: want 303, got %d: %s", p.status, p.body)
+	if p := h.hostileLogin(b, map[string]string{"myinfo.name": long}); p.Status != http.StatusSeeOther {
+		t.Fatalf("login: want 303, got %d: %s", p.Status, p.Body)
 	}
 	home := b.get("/")
-	name := home.doc.Find(`[data-testid="signed-in-as"] strong bdi`)
+	name := home.Doc.Find(`[data-testid="signed-in-as"] strong bdi`)
 	if name.Length() != 1 {
-		html, _ := home.doc.Find(`[data-testid="signed-in-as"] strong`).Html()
+		html, _ := home.Doc.Find(`[data-testid="signed-in-as"] strong`).Html()
 		t.Fatalf("want the name inside <strong><bdi>, got %d bytes starting %.60q", len(html), html)
 	}
 	if n := len([]rune(name.Text())); n > 1001 {
 		t.Errorf("100 kB name: want it cut to about 1000 characters, got %d", n)
 	}
-	if len(home.body) > 50_000 {
-		t.Errorf("the page is %d bytes; the name was not bounded", len(home.body))
+	if len(home.Body) > 50_000 {
+		t.Errorf("the page is %d bytes; the name was not bounded", len(home.Body))
 	}
 }

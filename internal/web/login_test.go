@@ -13,29 +13,29 @@ func TestLoginShowsTheProfile(t *testing.T) {
 	b := s.newBrowser()
 
 	anon := b.get("/")
-	if anon.doc.Find(`[data-testid="profile-panel"] [data-testid="field-myinfo-name"]`).Length() != 0 {
+	if anon.Doc.Find(`[data-testid="profile-panel"] [data-testid="field-myinfo-name"]`).Length() != 0 {
 		t.Fatal("anonymous home page already shows a profile field")
 	}
-	if got := anon.text("consent-status"); !strings.Contains(got, "Name") {
+	if got := anon.Text("consent-status"); !strings.Contains(got, "Name") {
 		t.Errorf("anonymous consent status: want the name field to be announced, got %q", got)
 	}
 
 	cb := b.login(persona.ID, true)
-	if cb.status != http.StatusSeeOther || cb.header.Get("Location") != "/" {
-		t.Fatalf("callback: want 303 to /, got %d %q: %s", cb.status, cb.header.Get("Location"), cb.body)
+	if cb.Status != http.StatusSeeOther || cb.Header.Get("Location") != "/" {
+		t.Fatalf("callback: want 303 to /, got %d %q: %s", cb.Status, cb.Header.Get("Location"), cb.Body)
 	}
 	home := b.get("/")
-	if got := home.text("field-myinfo-name"); !strings.Contains(got, persona.Fields["myinfo.name"]) {
+	if got := home.Text("field-myinfo-name"); !strings.Contains(got, persona.Fields["myinfo.name"]) {
 		t.Errorf("profile: want the persona's name %q, got %q", persona.Fields["myinfo.name"], got)
 	}
-	if home.doc.Find(`form[action="/auth/logout"]`).Length() != 1 {
+	if home.Doc.Find(`form[action="/auth/logout"]`).Length() != 1 {
 		t.Error("logged-in page: want a logout form")
 	}
-	if cc := home.header.Get("Cache-Control"); cc != "no-store" {
+	if cc := home.Header.Get("Cache-Control"); cc != "no-store" {
 		t.Errorf("personal page: want Cache-Control no-store, got %q", cc)
 	}
-	if frag := b.get("/fragments/profile"); !strings.Contains(frag.text("profile-panel"), persona.Fields["myinfo.name"]) || strings.Contains(frag.body, "<html") {
-		t.Errorf("profile fragment: want the region alone with the name, got %d %q", frag.status, frag.body)
+	if frag := b.get("/fragments/profile"); !strings.Contains(frag.Text("profile-panel"), persona.Fields["myinfo.name"]) || strings.Contains(frag.Body, "<html") {
+		t.Errorf("profile fragment: want the region alone with the name, got %d %q", frag.Status, frag.Body)
 	}
 	assertCleanLogs(t, s, persona.Fields["myinfo.name"])
 }
@@ -53,8 +53,8 @@ func TestSessionTokenChangesAtLogin(t *testing.T) {
 	// The pre-login token must not carry the login.
 	other := s.newBrowser()
 	u, _ := url.Parse(s.url)
-	other.client.Jar.SetCookies(u, []*http.Cookie{{Name: s.app.SessionCookieName(), Value: before}})
-	if other.get("/").doc.Find(`form[action="/auth/logout"]`).Length() != 0 {
+	other.Client.Jar.SetCookies(u, []*http.Cookie{{Name: s.app.SessionCookieName(), Value: before}})
+	if other.get("/").Doc.Find(`form[action="/auth/logout"]`).Length() != 0 {
 		t.Fatal("the session token from before login is logged in")
 	}
 }
@@ -63,17 +63,17 @@ func TestDenyLogsNobodyIn(t *testing.T) {
 	s := startSite(t, nil)
 	b := s.newBrowser()
 	cb := b.login(s.app.Mock.Personas()[0].ID, false)
-	if cb.status != http.StatusSeeOther {
-		t.Fatalf("callback after deny: want 303 to /, got %d", cb.status)
+	if cb.Status != http.StatusSeeOther {
+		t.Fatalf("callback after deny: want 303 to /, got %d", cb.Status)
 	}
 	home := b.get("/")
-	if home.doc.Find(`form[action="/auth/logout"]`).Length() != 0 {
+	if home.Doc.Find(`form[action="/auth/logout"]`).Length() != 0 {
 		t.Fatal("after deny somebody is logged in")
 	}
-	if got := home.text("flash"); !strings.Contains(got, "chose not to share") {
+	if got := home.Text("flash"); !strings.Contains(got, "chose not to share") {
 		t.Errorf("after deny: want a clear message, got %q", got)
 	}
-	if home.doc.Find(`[data-testid="consent-denied"]`).Length() != 1 {
+	if home.Doc.Find(`[data-testid="consent-denied"]`).Length() != 1 {
 		t.Error("after deny: want the consent status to say nothing was shared")
 	}
 }
@@ -85,16 +85,16 @@ func TestLogoutEndsTheSessionOnTheServer(t *testing.T) {
 	old := sessionCookie(t, b)
 
 	p := b.post("/auth/logout", url.Values{"csrf_token": {b.csrf("/auth/logout")}}, nil)
-	if p.status != http.StatusSeeOther {
-		t.Fatalf("logout: want 303, got %d: %s", p.status, p.body)
+	if p.Status != http.StatusSeeOther {
+		t.Fatalf("logout: want 303, got %d: %s", p.Status, p.Body)
 	}
-	if b.get("/").doc.Find(`form[action="/auth/logout"]`).Length() != 0 {
+	if b.get("/").Doc.Find(`form[action="/auth/logout"]`).Length() != 0 {
 		t.Fatal("still logged in after logout")
 	}
 	replay := s.newBrowser()
 	u, _ := url.Parse(s.url)
-	replay.client.Jar.SetCookies(u, []*http.Cookie{{Name: s.app.SessionCookieName(), Value: old}})
-	if replay.get("/").doc.Find(`form[action="/auth/logout"]`).Length() != 0 {
+	replay.Client.Jar.SetCookies(u, []*http.Cookie{{Name: s.app.SessionCookieName(), Value: old}})
+	if replay.get("/").Doc.Find(`form[action="/auth/logout"]`).Length() != 0 {
 		t.Fatal("the cookie from before logout still logs someone in")
 	}
 }
@@ -103,8 +103,8 @@ func TestHtmxGetsHXRedirect(t *testing.T) {
 	s := startSite(t, nil)
 	b := s.newBrowser()
 	p := b.post("/auth/login", url.Values{"csrf_token": {b.csrf("/auth/login")}}, map[string]string{"HX-Request": "true"})
-	if p.status/100 != 2 || !strings.Contains(p.header.Get("HX-Redirect"), "/mock-sgid/v2/oauth/authorize?") {
-		t.Fatalf("htmx login: want 2xx with HX-Redirect to the authorize URL, got %d %q", p.status, p.header.Get("HX-Redirect"))
+	if p.Status/100 != 2 || !strings.Contains(p.Header.Get("HX-Redirect"), "/mock-sgid/v2/oauth/authorize?") {
+		t.Fatalf("htmx login: want 2xx with HX-Redirect to the authorize URL, got %d %q", p.Status, p.Header.Get("HX-Redirect"))
 	}
 }
 
@@ -125,11 +125,11 @@ func TestPostsNeedTheCSRFToken(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			p := b.post("/auth/login", tc.form, tc.headers)
-			if p.status != http.StatusForbidden {
-				t.Errorf("want 403, got %d", p.status)
+			if p.Status != http.StatusForbidden {
+				t.Errorf("want 403, got %d", p.Status)
 			}
-			if p.doc.Find(`[data-testid="error-page"]`).Length() != 1 {
-				t.Errorf("want the error page, got %q", p.body)
+			if p.Doc.Find(`[data-testid="error-page"]`).Length() != 1 {
+				t.Errorf("want the error page, got %q", p.Body)
 			}
 		})
 	}
@@ -160,16 +160,16 @@ func TestCallbackFailuresShowAClearPage(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			b := s.newBrowser()
 			p := b.get("/auth/callback?" + tc.query(b))
-			if p.status != http.StatusBadRequest {
-				t.Errorf("want 400, got %d", p.status)
+			if p.Status != http.StatusBadRequest {
+				t.Errorf("want 400, got %d", p.Status)
 			}
-			if p.doc.Find(`[data-testid="error-page"]`).Length() != 1 || p.doc.Find(`a[href="/"]`).Length() == 0 {
-				t.Errorf("want the error page with a way back, got %q", p.body)
+			if p.Doc.Find(`[data-testid="error-page"]`).Length() != 1 || p.Doc.Find(`a[href="/"]`).Length() == 0 {
+				t.Errorf("want the error page with a way back, got %q", p.Body)
 			}
-			if strings.Contains(p.body, "<script>alert") {
+			if strings.Contains(p.Body, "<script>alert") {
 				t.Error("error_description was echoed unescaped")
 			}
-			if b.get("/").doc.Find(`form[action="/auth/logout"]`).Length() != 0 {
+			if b.get("/").Doc.Find(`form[action="/auth/logout"]`).Length() != 0 {
 				t.Error("somebody is logged in after a failed callback")
 			}
 		})
@@ -184,12 +184,12 @@ func TestCallbackCannotBeReplayed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p := b.get(callback); p.status != http.StatusSeeOther {
-		t.Fatalf("first callback: want 303, got %d", p.status)
+	if p := b.get(callback); p.Status != http.StatusSeeOther {
+		t.Fatalf("first callback: want 303, got %d", p.Status)
 	}
 	p := b.get(callback)
-	if p.status != http.StatusBadRequest {
-		t.Fatalf("replayed callback: want 400, got %d", p.status)
+	if p.Status != http.StatusBadRequest {
+		t.Fatalf("replayed callback: want 400, got %d", p.Status)
 	}
 }
 
@@ -197,8 +197,8 @@ func TestHealthAndReadiness(t *testing.T) {
 	s := startSite(t, nil)
 	b := s.newBrowser()
 	for _, path := range []string{"/healthz", "/readyz"} {
-		if p := b.get(path); p.status != http.StatusOK {
-			t.Errorf("%s: want 200, got %d %q", path, p.status, p.body)
+		if p := b.get(path); p.Status != http.StatusOK {
+			t.Errorf("%s: want 200, got %d %q", path, p.Status, p.Body)
 		}
 	}
 }
@@ -211,15 +211,15 @@ func TestSecurityHeaders(t *testing.T) {
 		"Referrer-Policy":        "no-referrer",
 	}
 	for k, v := range want {
-		if got := p.header.Get(k); got != v {
+		if got := p.Header.Get(k); got != v {
 			t.Errorf("%s: want %q, got %q", k, v, got)
 		}
 	}
-	csp := p.header.Get("Content-Security-Policy")
+	csp := p.Header.Get("Content-Security-Policy")
 	if !strings.Contains(csp, "frame-ancestors 'none'") || strings.Contains(csp, "unsafe-inline") || !strings.Contains(csp, "script-src 'self'") {
 		t.Errorf("CSP is not strict: %q", csp)
 	}
-	if p.doc.Find("script:not([src])").Length() != 0 || p.doc.Find("[style]").Length() != 0 {
+	if p.Doc.Find("script:not([src])").Length() != 0 || p.Doc.Find("[style]").Length() != 0 {
 		t.Error("the page has inline script or style")
 	}
 }
@@ -227,7 +227,7 @@ func TestSecurityHeaders(t *testing.T) {
 func sessionCookie(t testing.TB, b *browser) string {
 	t.Helper()
 	u, _ := url.Parse(b.site.url)
-	for _, c := range b.client.Jar.Cookies(u) {
+	for _, c := range b.Client.Jar.Cookies(u) {
 		if c.Name == b.site.app.SessionCookieName() {
 			return c.Value
 		}
@@ -262,26 +262,26 @@ func TestLoginThroughTheMockPages(t *testing.T) {
 	b := s.newBrowser()
 
 	authorize := b.get(b.startLogin())
-	if authorize.status != http.StatusOK || authorize.doc.Find(`[data-testid="qr-code"]`).Length() != 1 {
-		t.Fatalf("authorize page: want 200 with a QR code, got %d", authorize.status)
+	if authorize.Status != http.StatusOK || authorize.Doc.Find(`[data-testid="qr-code"]`).Length() != 1 {
+		t.Fatalf("authorize page: want 200 with a QR code, got %d", authorize.Status)
 	}
-	action, _ := authorize.doc.Find(`[data-testid="persona-form"]`).Attr("action")
+	action, _ := authorize.Doc.Find(`[data-testid="persona-form"]`).Attr("action")
 	consent := b.post(action, url.Values{"persona": {persona.ID}}, nil)
-	if consent.status != http.StatusOK || consent.doc.Find(`[data-testid="consent-allow"]`).Length() != 1 {
-		t.Fatalf("persona choice: want the consent screen, got %d", consent.status)
+	if consent.Status != http.StatusOK || consent.Doc.Find(`[data-testid="consent-allow"]`).Length() != 1 {
+		t.Fatalf("persona choice: want the consent screen, got %d", consent.Status)
 	}
-	if consent.doc.Find(`[data-testid="consent-field-myinfo.name"]`).Length() != 1 {
+	if consent.Doc.Find(`[data-testid="consent-field-myinfo.name"]`).Length() != 1 {
 		t.Error("consent screen: want the name field listed")
 	}
-	decide, _ := consent.doc.Find(`[data-testid="consent-form"]`).Attr("action")
+	decide, _ := consent.Doc.Find(`[data-testid="consent-form"]`).Attr("action")
 	redirect := b.post(decide, url.Values{"persona": {persona.ID}, "decision": {"allow"}}, nil)
-	if redirect.status != http.StatusSeeOther || !strings.HasPrefix(redirect.header.Get("Location"), s.url+"/auth/callback?") {
-		t.Fatalf("Allow: want 303 to our callback, got %d %q", redirect.status, redirect.header.Get("Location"))
+	if redirect.Status != http.StatusSeeOther || !strings.HasPrefix(redirect.Header.Get("Location"), s.url+"/auth/callback?") {
+		t.Fatalf("Allow: want 303 to our callback, got %d %q", redirect.Status, redirect.Header.Get("Location"))
 	}
-	if cb := b.get(redirect.header.Get("Location")); cb.status != http.StatusSeeOther {
-		t.Fatalf("callback: want 303 to /, got %d: %s", cb.status, cb.body)
+	if cb := b.get(redirect.Header.Get("Location")); cb.Status != http.StatusSeeOther {
+		t.Fatalf("callback: want 303 to /, got %d: %s", cb.Status, cb.Body)
 	}
-	if got := b.get("/").text("field-myinfo-name"); !strings.Contains(got, persona.Fields["myinfo.name"]) {
+	if got := b.get("/").Text("field-myinfo-name"); !strings.Contains(got, persona.Fields["myinfo.name"]) {
 		t.Errorf("profile: want %q, got %q", persona.Fields["myinfo.name"], got)
 	}
 }

@@ -76,16 +76,16 @@ func TestLogsOfAWholeLoginHoldNoSecretsAndCarryRequestIDs(t *testing.T) {
 		t.Fatal(err)
 	}
 	cbURL, _ := url.Parse(callback)
-	if cb := b.get(callback); cb.status != http.StatusSeeOther {
-		t.Fatalf("callback: want 303, got %d", cb.status)
+	if cb := b.get(callback); cb.Status != http.StatusSeeOther {
+		t.Fatalf("callback: want 303, got %d", cb.Status)
 	}
-	if home := b.get("/"); !strings.Contains(home.body, persona.Fields["myinfo.email"]) {
+	if home := b.get("/"); !strings.Contains(home.Body, persona.Fields["myinfo.email"]) {
 		t.Fatal("the logged-in page does not show the e-mail: the login did not fetch the data this test guards")
 	}
 	cookie := sessionCookie(t, b)
 	csrf := b.csrf("/auth/logout")
-	if p := b.post("/auth/logout", url.Values{"csrf_token": {csrf}}, nil); p.status != http.StatusSeeOther {
-		t.Fatalf("logout: want 303, got %d", p.status)
+	if p := b.post("/auth/logout", url.Values{"csrf_token": {csrf}}, nil); p.Status != http.StatusSeeOther {
+		t.Fatalf("logout: want 303, got %d", p.Status)
 	}
 
 	der, err := x509.MarshalPKCS8PrivateKey(s.app.Config.PrivateKey)
@@ -163,7 +163,7 @@ func TestFailedLoginsAreAuditedWithTheirReason(t *testing.T) {
 	// A probe's HEAD or a stray POST at the callback is not a login attempt.
 	for _, method := range []string{http.MethodHead, http.MethodPost} {
 		req, _ := http.NewRequest(method, s.url+"/auth/callback?state=x&code=y", nil)
-		b.do(req)
+		b.Do(req)
 	}
 	var reasons []string
 	for _, l := range parseLogs(t, s) {
@@ -182,11 +182,11 @@ func TestFailedLoginsAreAuditedWithTheirReason(t *testing.T) {
 func TestErrorPageShowsTheRequestIDOfItsLogLines(t *testing.T) {
 	s := startSite(t, nil)
 	p := s.newBrowser().get("/auth/callback?state=forged&code=forged")
-	if p.status != http.StatusBadRequest {
-		t.Fatalf("want 400, got %d", p.status)
+	if p.Status != http.StatusBadRequest {
+		t.Fatalf("want 400, got %d", p.Status)
 	}
-	id := p.header.Get("X-Request-Id")
-	shown := strings.TrimPrefix(p.text("error-reference"), "Reference:")
+	id := p.Header.Get("X-Request-Id")
+	shown := strings.TrimPrefix(p.Text("error-reference"), "Reference:")
 	if id == "" || strings.TrimSpace(shown) != id {
 		t.Fatalf("error page reference %q differs from the X-Request-Id %q", shown, id)
 	}
@@ -211,8 +211,8 @@ func TestMetricsAfterALogin(t *testing.T) {
 		t.Fatal("METRICS_ADDR is set but no metrics listener is bound")
 	}
 	b := s.newBrowser()
-	if cb := b.login(persona.ID, true); cb.status != http.StatusSeeOther {
-		t.Fatalf("login: %d", cb.status)
+	if cb := b.login(persona.ID, true); cb.Status != http.StatusSeeOther {
+		t.Fatalf("login: %d", cb.Status)
 	}
 	b.post("/auth/logout", url.Values{"csrf_token": {b.csrf("/auth/logout")}}, nil)
 	b.get("/auth/callback?state=forged&code=forged")
@@ -252,8 +252,8 @@ func TestMetricsAfterALogin(t *testing.T) {
 		t.Error("metrics contain a sub or a query value")
 	}
 	// The site itself does not serve metrics.
-	if p := b.get("/metrics"); p.status != http.StatusNotFound {
-		t.Errorf("GET /metrics on the site: want 404, got %d", p.status)
+	if p := b.get("/metrics"); p.Status != http.StatusNotFound {
+		t.Errorf("GET /metrics on the site: want 404, got %d", p.Status)
 	}
 }
 
@@ -272,7 +272,7 @@ func TestAccessLineCarriesTheRequestIDOnceAndFirst(t *testing.T) {
 	b := s.newBrowser()
 	b.login(s.app.Mock.Personas()[0].ID, true)
 	p := b.get("/")
-	id := p.header.Get("X-Request-Id")
+	id := p.Header.Get("X-Request-Id")
 	var found bool
 	for _, line := range strings.Split(s.logs.String(), "\n") {
 		if n := strings.Count(line, `"request_id":`); n > 1 {

@@ -34,10 +34,10 @@ func TestForwardedHeadersChangeOnlyTheLoggedClientIPAndOnlyFromTrustedProxies(t 
 			b := s.newBrowser()
 			token := b.csrf("/auth/login")
 			p := b.post("/auth/login", url.Values{"csrf_token": {token}}, forwarded)
-			if p.status != http.StatusSeeOther {
-				t.Fatalf("POST /auth/login: want 303, got %d", p.status)
+			if p.Status != http.StatusSeeOther {
+				t.Fatalf("POST /auth/login: want 303, got %d", p.Status)
 			}
-			loc, err := url.Parse(p.header.Get("Location"))
+			loc, err := url.Parse(p.Header.Get("Location"))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -47,7 +47,7 @@ func TestForwardedHeadersChangeOnlyTheLoggedClientIPAndOnlyFromTrustedProxies(t 
 			if got := loc.Query().Get("redirect_uri"); got != s.url+"/auth/callback" {
 				t.Errorf("redirect_uri: want %s/auth/callback from PUBLIC_URL, got %s", s.url, got)
 			}
-			for _, c := range p.header.Values("Set-Cookie") {
+			for _, c := range p.Header.Values("Set-Cookie") {
 				if strings.Contains(c, "__Host-") || strings.Contains(strings.ToLower(c), "secure") {
 					t.Errorf("cookie flags must follow PUBLIC_URL (http), not X-Forwarded-Proto: %s", c)
 				}

@@ -60,6 +60,18 @@ func putPageBuffer(b *bytes.Buffer) {
 	pageBuffers.Put(b)
 }
 
+// redirect saves the session and then sends the browser to target: a 303,
+// or for htmx a 204 with HX-Redirect, since htmx does not turn a 3xx into a
+// page navigation. Saving first means a store failure becomes the error
+// page instead of a redirect that claims a change the store never kept.
+func (s *Server) redirect(c echo.Context, target string) error {
+	if err := s.sessions.Save(c); err != nil {
+		return err
+	}
+	htmx.Redirect(c.Response(), c.Request(), target)
+	return nil
+}
+
 // renderRegion writes a region alone, for the /fragments routes.
 func (s *Server) renderRegion(c echo.Context, region templ.Component) error {
 	return s.render(c, http.StatusOK, region, region)

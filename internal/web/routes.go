@@ -14,7 +14,7 @@ import (
 const callbackRoute = "/auth/callback"
 
 // routes is the one table of every route the server answers. Each lives
-// under BASE_PATH (s.at); with UPSTREAM_URL every other address belongs to
+// under BASE_PATH (at, config.Path); with UPSTREAM_URL every other address belongs to
 // the guarded app (guard.go).
 //
 // The session, CSRF and no-store middleware are attached route by route,

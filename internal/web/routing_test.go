@@ -16,13 +16,14 @@ import (
 
 	"github.com/sgidweb/sgidweb/internal/config"
 	"github.com/sgidweb/sgidweb/internal/session"
+	"github.com/sgidweb/sgidweb/internal/session/store"
 	"github.com/sgidweb/sgidweb/internal/sgid"
 	"github.com/sgidweb/sgidweb/internal/web"
 )
 
 // countingStore counts every call that reaches the session store.
 type countingStore struct {
-	session.Store
+	store.Store
 	calls atomic.Int64
 }
 
@@ -51,12 +52,12 @@ func startCountingServer(t *testing.T) (string, *countingStore) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	inner, err := session.Open(context.Background(), "memory")
+	inner, err := store.Open(context.Background(), "memory")
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := &countingStore{Store: inner}
-	t.Cleanup(func() { store.Close() })
+	counting := &countingStore{Store: inner}
+	t.Cleanup(func() { counting.Close() })
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		t.Fatal(err)
@@ -66,12 +67,12 @@ func startCountingServer(t *testing.T) (string, *countingStore) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sessions := session.New(session.Options{Store: store, IdleTimeout: time.Hour, Lifetime: 2 * time.Hour})
+	sessions := session.New(session.Options{Store: counting, IdleTimeout: time.Hour, Lifetime: 2 * time.Hour})
 	srv := web.New(web.Deps{Config: cfg, Logger: slog.New(slog.DiscardHandler), SGID: client,
-		Sessions: sessions, Store: store, AuditKey: []byte("audit-key-for-tests")})
+		Sessions: sessions, Store: counting, AuditKey: []byte("audit-key-for-tests")})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
-	return ts.URL, store
+	return ts.URL, counting
 }
 
 func send(t *testing.T, method, target string, cookies []*http.Cookie) (*http.Response, string) {
@@ -193,11 +194,11 @@ func TestOversizedChunkedFormIsTooLarge(t *testing.T) {
 	req, _ := http.NewRequest(http.MethodPost, s.url+"/auth/login", body)
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Sec-Fetch-Site", "same-origin")
-	p := b.do(req)
-	if p.status != http.StatusRequestEntityTooLarge {
-		t.Fatalf("chunked body over 64 KiB: want 413, got %d", p.status)
+	p := b.Do(req)
+	if p.Status != http.StatusRequestEntityTooLarge {
+		t.Fatalf("chunked body over 64 KiB: want 413, got %d", p.Status)
 	}
-	if p.doc.Find(`[data-testid="error-page"]`).Length() == 0 {
+	if p.Doc.Find(`[data-testid="error-page"]`).Length() == 0 {
 		t.Error("413 without the error page")
 	}
 }
@@ -208,13 +209,13 @@ func TestOriginIsComparedAsAnOrigin(t *testing.T) {
 	upper := strings.ToUpper(s.url)
 	p := b.post("/auth/login", url.Values{"csrf_token": {b.csrf("/auth/login")}},
 		map[string]string{"Sec-Fetch-Site": "", "Origin": upper})
-	if p.status != http.StatusSeeOther {
-		t.Errorf("Origin %q (our own, in capitals): want 303, got %d", upper, p.status)
+	if p.Status != http.StatusSeeOther {
+		t.Errorf("Origin %q (our own, in capitals): want 303, got %d", upper, p.Status)
 	}
 	p = b.post("/auth/login", url.Values{"csrf_token": {b.csrf("/auth/login")}},
 		map[string]string{"Sec-Fetch-Site": "", "Origin": "http://127.0.0.2"})
-	if p.status != http.StatusForbidden {
-		t.Errorf("another Origin: want 403, got %d", p.status)
+	if p.Status != http.StatusForbidden {
+		t.Errorf("another Origin: want 403, got %d", p.Status)
 	}
 }
 
@@ -224,11 +225,11 @@ func TestHeaderlessPostNeedsTheToken(t *testing.T) {
 	s := startSite(t, nil)
 	b := s.newBrowser()
 	none := map[string]string{"Sec-Fetch-Site": "", "Origin": ""}
-	if p := b.post("/auth/login", url.Values{}, none); p.status != http.StatusForbidden {
-		t.Errorf("no headers, no token: want 403, got %d", p.status)
+	if p := b.post("/auth/login", url.Values{}, none); p.Status != http.StatusForbidden {
+		t.Errorf("no headers, no token: want 403, got %d", p.Status)
 	}
-	if p := b.post("/auth/login", url.Values{"csrf_token": {b.csrf("/auth/login")}}, none); p.status != http.StatusSeeOther {
-		t.Errorf("no headers, the token: want 303, got %d", p.status)
+	if p := b.post("/auth/login", url.Values{"csrf_token": {b.csrf("/auth/login")}}, none); p.Status != http.StatusSeeOther {
+		t.Errorf("no headers, the token: want 303, got %d", p.Status)
 	}
 }
 
@@ -236,20 +237,20 @@ func TestOnlyTheHomePageSpendsTheFlash(t *testing.T) {
 	s := startSite(t, nil)
 	b := s.newBrowser()
 	b.login(s.app.Mock.Personas()[0].ID, true)
-	if p := b.post("/auth/logout", url.Values{"csrf_token": {b.csrf("/auth/logout")}}, nil); p.status != http.StatusSeeOther {
-		t.Fatalf("logout: %d", p.status)
+	if p := b.post("/auth/logout", url.Values{"csrf_token": {b.csrf("/auth/logout")}}, nil); p.Status != http.StatusSeeOther {
+		t.Fatalf("logout: %d", p.Status)
 	}
 	for _, path := range []string{"/fragments/login-button", "/fragments/consent-status", "/fragments/profile"} {
-		if p := b.get(path); p.status != http.StatusOK {
-			t.Fatalf("GET %s: %d", path, p.status)
+		if p := b.get(path); p.Status != http.StatusOK {
+			t.Fatalf("GET %s: %d", path, p.Status)
 		}
 	}
 	req, _ := http.NewRequest(http.MethodHead, s.url+"/", nil)
-	b.do(req)
-	if p := b.get("/"); p.text("flash") == "" {
+	b.Do(req)
+	if p := b.get("/"); p.Text("flash") == "" {
 		t.Fatal("the logout message was spent before the home page showed it")
 	}
-	if p := b.get("/"); p.text("flash") != "" {
-		t.Errorf("the home page showed the message twice: %q", p.text("flash"))
+	if p := b.get("/"); p.Text("flash") != "" {
+		t.Errorf("the home page showed the message twice: %q", p.Text("flash"))
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/sgidweb/sgidweb/internal/config"
 	"github.com/sgidweb/sgidweb/internal/gateway"
 	"github.com/sgidweb/sgidweb/internal/session"
+	"github.com/sgidweb/sgidweb/internal/session/store"
 	"github.com/sgidweb/sgidweb/internal/sgid"
 	"github.com/sgidweb/sgidweb/views/pages"
 )
@@ -27,7 +28,7 @@ type Deps struct {
 	AccessLog *slog.Logger
 	SGID      *sgid.Client
 	Sessions  *session.Manager
-	Store     session.Store
+	Store     store.Store
 	// Mock is the embedded mock provider's handler, served under
 	// config.MockPath; nil unless in mock mode.
 	Mock http.Handler
@@ -49,12 +50,13 @@ type Server struct {
 	access   *slog.Logger
 	sgid     *sgid.Client
 	sessions *session.Manager
-	store    session.Store
+	store    store.Store
 	mock     http.Handler
 	metrics  Recorder
 	auditKey []byte
 	echo     *echo.Echo
 	csp      string
+	origins  *http.CrossOriginProtection
 	now      func() time.Time
 	// requested is what sgID will ask for, as the page shows it before
 	// login: fixed by the configuration, so made once.
@@ -91,6 +93,15 @@ func New(d Deps) *Server {
 		s.metrics = noRecorder{}
 	}
 	s.csp = contentSecurityPolicy(d.Config)
+	origins, err := newOriginCheck(d.Config.PublicURL)
+	if err != nil {
+		// config.Load refuses such a PUBLIC_URL, so this is a wiring
+		// mistake; without the trusted origin the check is stricter, not
+		// looser.
+		s.log.Error("cross-origin check without PUBLIC_URL", "error", err.Error())
+		origins = http.NewCrossOriginProtection()
+	}
+	s.origins = origins
 	s.requested = requestedItems(d.SGID.Scopes())
 	s.setUpGateway(d.GatewayKey)
 	s.echo.HideBanner = true

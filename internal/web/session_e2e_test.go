@@ -18,10 +18,11 @@ import (
 	"github.com/sgidweb/sgidweb/internal/app"
 	"github.com/sgidweb/sgidweb/internal/apptest"
 	"github.com/sgidweb/sgidweb/internal/config"
+	"github.com/sgidweb/sgidweb/internal/testkit"
 )
 
 func TestIdleTimeoutEndsTheSession(t *testing.T) {
-	clock := newTestClock()
+	clock := testkit.NewClock(time.Now())
 	s := startSiteOn(t, apptest.Listen(t), map[string]string{"SESSION_IDLE_TIMEOUT": "30m", "SESSION_LIFETIME": "12h"}, app.WithClock(clock.Now))
 	b := s.newBrowser()
 	b.login(s.app.Mock.Personas()[0].ID, true)
@@ -37,14 +38,14 @@ func TestIdleTimeoutEndsTheSession(t *testing.T) {
 	}
 	replay := s.newBrowser()
 	u, _ := url.Parse(s.url)
-	replay.client.Jar.SetCookies(u, []*http.Cookie{{Name: s.app.SessionCookieName(), Value: old}})
+	replay.Client.Jar.SetCookies(u, []*http.Cookie{{Name: s.app.SessionCookieName(), Value: old}})
 	if loggedIn(replay) {
 		t.Fatal("the idle session's cookie still logs someone in")
 	}
 }
 
 func TestAbsoluteLifetimeEndsAnActiveSession(t *testing.T) {
-	clock := newTestClock()
+	clock := testkit.NewClock(time.Now())
 	s := startSiteOn(t, apptest.Listen(t), map[string]string{"SESSION_IDLE_TIMEOUT": "30m", "SESSION_LIFETIME": "1h"}, app.WithClock(clock.Now))
 	b := s.newBrowser()
 	b.login(s.app.Mock.Personas()[0].ID, true)
@@ -76,12 +77,12 @@ func TestForgedOrTamperedCookieIsAnonymous(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			other := s.newBrowser()
 			u, _ := url.Parse(s.url)
-			other.client.Jar.SetCookies(u, []*http.Cookie{{Name: s.app.SessionCookieName(), Value: value}})
+			other.Client.Jar.SetCookies(u, []*http.Cookie{{Name: s.app.SessionCookieName(), Value: value}})
 			p := other.get("/")
-			if p.status != http.StatusOK || p.doc.Find(`[data-testid="home-page"]`).Length() != 1 {
-				t.Fatalf("want the anonymous home page, got %d", p.status)
+			if p.Status != http.StatusOK || p.Doc.Find(`[data-testid="home-page"]`).Length() != 1 {
+				t.Fatalf("want the anonymous home page, got %d", p.Status)
 			}
-			if p.doc.Find(`form[action="/auth/logout"]`).Length() != 0 {
+			if p.Doc.Find(`form[action="/auth/logout"]`).Length() != 0 {
 				t.Fatal("a forged cookie is logged in")
 			}
 		})
@@ -133,7 +134,7 @@ func TestPersonalPagesAreNotStored(t *testing.T) {
 	b := s.newBrowser()
 	b.login(s.app.Mock.Personas()[0].ID, true)
 	for _, path := range []string{"/", "/fragments/profile", "/fragments/consent-status", "/fragments/login-button", "/auth/callback?code=x&state=y", "/nowhere"} {
-		if cc := b.get(path).header.Get("Cache-Control"); cc != "no-store" {
+		if cc := b.get(path).Header.Get("Cache-Control"); cc != "no-store" {
 			t.Errorf("%s: want Cache-Control no-store, got %q", path, cc)
 		}
 	}
@@ -154,16 +155,18 @@ func TestEveryPostNeedsSameOriginAndToken(t *testing.T) {
 	}{
 		{"logout without a token", "/auth/logout", url.Values{}, nil},
 		{"logout with another browser's token", "/auth/logout", url.Values{"csrf_token": {strangerToken}}, nil},
-		{"logout cross-site with the token", "/auth/logout", url.Values{"csrf_token": {logoutToken}}, map[string]string{"Sec-Fetch-Site": "cross-site"}},
-		{"logout same-site (a sibling subdomain) with the token", "/auth/logout", url.Values{"csrf_token": {logoutToken}}, map[string]string{"Sec-Fetch-Site": "same-site"}},
+		// A browser sends the Origin of the page that made the request:
+		// another site's, or a sibling subdomain's.
+		{"logout cross-site with the token", "/auth/logout", url.Values{"csrf_token": {logoutToken}}, map[string]string{"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"}},
+		{"logout same-site (a sibling subdomain) with the token", "/auth/logout", url.Values{"csrf_token": {logoutToken}}, map[string]string{"Sec-Fetch-Site": "same-site", "Origin": "http://sibling.localhost"}},
 		{"logout with Origin null", "/auth/logout", url.Values{"csrf_token": {logoutToken}}, map[string]string{"Sec-Fetch-Site": "", "Origin": "null"}},
 		{"login with a token in the wrong header", "/auth/login", url.Values{}, map[string]string{"X-CSRF-Token": strangerToken}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			p := b.post(tc.path, tc.form, tc.headers)
-			if p.status != http.StatusForbidden {
-				t.Errorf("want 403, got %d", p.status)
+			if p.Status != http.StatusForbidden {
+				t.Errorf("want 403, got %d", p.Status)
 			}
 			if !loggedIn(b) {
 				t.Fatal("a refused POST logged the person out")
@@ -171,11 +174,11 @@ func TestEveryPostNeedsSameOriginAndToken(t *testing.T) {
 		})
 	}
 	// A POST to a GET route reaches no handler at all.
-	if p := b.post("/", url.Values{}, nil); p.status != http.StatusMethodNotAllowed || !loggedIn(b) {
-		t.Errorf("POST /: want 405 and the person still logged in, got %d", p.status)
+	if p := b.post("/", url.Values{}, nil); p.Status != http.StatusMethodNotAllowed || !loggedIn(b) {
+		t.Errorf("POST /: want 405 and the person still logged in, got %d", p.Status)
 	}
-	if p := b.post("/auth/logout", url.Values{}, map[string]string{"X-CSRF-Token": logoutToken}); p.status != http.StatusSeeOther {
-		t.Errorf("logout with the token in X-CSRF-Token: want 303, got %d", p.status)
+	if p := b.post("/auth/logout", url.Values{}, map[string]string{"X-CSRF-Token": logoutToken}); p.Status != http.StatusSeeOther {
+		t.Errorf("logout with the token in X-CSRF-Token: want 303, got %d", p.Status)
 	}
 }
 
@@ -188,15 +191,15 @@ func TestGetsChangeNothing(t *testing.T) {
 	b.login(s.app.Mock.Personas()[0].ID, true)
 	before := sessionCookie(t, b)
 	for _, path := range []string{"/", "/fragments/login-button", "/fragments/consent-status", "/fragments/profile", "/healthz", "/readyz", assets.Path("css/app.css")} {
-		if p := b.get(path); p.status != http.StatusOK {
-			t.Errorf("GET %s: want 200, got %d", path, p.status)
+		if p := b.get(path); p.Status != http.StatusOK {
+			t.Errorf("GET %s: want 200, got %d", path, p.Status)
 		}
 	}
-	if p := b.get("/auth/logout"); p.status != http.StatusMethodNotAllowed && p.status != http.StatusNotFound {
-		t.Errorf("GET /auth/logout: want 404 or 405, got %d", p.status)
+	if p := b.get("/auth/logout"); p.Status != http.StatusMethodNotAllowed && p.Status != http.StatusNotFound {
+		t.Errorf("GET /auth/logout: want 404 or 405, got %d", p.Status)
 	}
-	if p := b.get("/auth/login?return_to=/fragments/profile"); p.status != http.StatusSeeOther || p.header.Get("Location") != "/fragments/profile" {
-		t.Errorf("GET /auth/login while logged in: want 303 to return_to, got %d %q", p.status, p.header.Get("Location"))
+	if p := b.get("/auth/login?return_to=/fragments/profile"); p.Status != http.StatusSeeOther || p.Header.Get("Location") != "/fragments/profile" {
+		t.Errorf("GET /auth/login while logged in: want 303 to return_to, got %d %q", p.Status, p.Header.Get("Location"))
 	}
 	if !loggedIn(b) || sessionCookie(t, b) != before {
 		t.Fatal("a GET changed the session")
@@ -225,7 +228,7 @@ func TestSecurityHeadersOnEveryResponse(t *testing.T) {
 		"mock jwks":           b.get("/mock-sgid/v2/.well-known/jwks.json"),
 	}
 	for name, p := range responses {
-		h := p.header
+		h := p.Header
 		csp := h.Get("Content-Security-Policy")
 		if !strings.Contains(csp, "default-src 'none'") || !strings.Contains(csp, "frame-ancestors 'none'") || strings.Contains(csp, "unsafe-inline") || strings.Contains(csp, "unsafe-eval") {
 			t.Errorf("%s: CSP is missing or not strict: %q", name, csp)
@@ -258,7 +261,7 @@ func TestNoThirdPartyResource(t *testing.T) {
 	logged.login(s.app.Mock.Personas()[0].ID, true)
 	pages["logged-in home"] = logged.get("/")
 	for name, p := range pages {
-		p.doc.Find("[src], link[href], [srcset], [poster], [data], object, embed, iframe, [style]").Each(func(_ int, sel *goquery.Selection) {
+		p.Doc.Find("[src], link[href], [srcset], [poster], [data], object, embed, iframe, [style]").Each(func(_ int, sel *goquery.Selection) {
 			for _, attr := range []string{"src", "href", "srcset", "poster", "data"} {
 				if v, ok := sel.Attr(attr); ok && !sameOrigin(v) {
 					t.Errorf("%s: <%s %s=%q> loads from another origin", name, goquery.NodeName(sel), attr, v)
@@ -269,7 +272,7 @@ func TestNoThirdPartyResource(t *testing.T) {
 			}
 		})
 	}
-	css := b.get(assets.Path("css/app.css")).body
+	css := b.get(assets.Path("css/app.css")).Body
 	if m := regexp.MustCompile(`(?i)(@import|url\(\s*['"]?(https?:)?//)`).FindString(css); m != "" {
 		t.Errorf("app.css loads from another origin: %q", m)
 	}

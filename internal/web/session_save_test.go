@@ -15,6 +15,7 @@ import (
 
 	"github.com/sgidweb/sgidweb/internal/config"
 	"github.com/sgidweb/sgidweb/internal/session"
+	"github.com/sgidweb/sgidweb/internal/session/store"
 	"github.com/sgidweb/sgidweb/internal/sgid"
 	"github.com/sgidweb/sgidweb/internal/web"
 )
@@ -22,7 +23,7 @@ import (
 // brokenCommits is a session store whose reads work but whose writes fail,
 // as a store that has just gone read-only or away would.
 type brokenCommits struct {
-	session.Store
+	store.Store
 	mu       sync.Mutex
 	attempts int
 }
@@ -36,7 +37,7 @@ func (s *brokenCommits) Commit(string, []byte, time.Time) error {
 
 // serverWithStore builds the web server alone over st (no sgID traffic is
 // needed for the pages it is used for).
-func serverWithStore(t *testing.T, st session.Store) http.Handler {
+func serverWithStore(t *testing.T, st store.Store) http.Handler {
 	t.Helper()
 	vars := map[string]string{"PUBLIC_URL": "http://127.0.0.1:8080", "SESSION_STORE": "memory"}
 	cfg, err := config.Load(func(k string) string { return vars[k] })
@@ -58,7 +59,7 @@ func serverWithStore(t *testing.T, st session.Store) http.Handler {
 // person gets the whole 503 page, not the page they asked for with a 503
 // status.
 func TestPageWhoseSessionCannotBeSavedIsTheOutagePage(t *testing.T) {
-	mem, err := session.Open(context.Background(), "memory")
+	mem, err := store.Open(context.Background(), "memory")
 	if err != nil {
 		t.Fatal(err)
 	}

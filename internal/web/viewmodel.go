@@ -17,7 +17,7 @@ import (
 func (s *Server) homeProps(c echo.Context) pages.HomeProps {
 	ctx := c.Request().Context()
 	props := pages.HomeProps{Page: s.page(c, "Home")}
-	csrf := s.sessions.CSRFToken(ctx)
+	csrf := s.csrfToken(c)
 	user, loggedIn := s.sessions.CurrentUser(ctx)
 	props.LoginButton = pages.LoginButtonProps{LoggedIn: loggedIn, CSRFToken: csrf}
 	props.Consent = pages.ConsentStatusProps{LoggedIn: loggedIn, Denied: !loggedIn && s.sessions.Denied(ctx)}

@@ -1,4 +1,8 @@
-package session
+// Package store opens the session stores sgidweb can use (memory, SQLite,
+// Redis, PostgreSQL) from a SESSION_STORE value, and holds the codec scs
+// writes sessions with. The value's syntax is read by package spec, which
+// config shares without compiling the drivers linked in here.
+package store
 
 import (
 	"context"
@@ -18,8 +22,14 @@ import (
 	"github.com/gomodule/redigo/redis"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	storespec "github.com/sgidweb/sgidweb/internal/session/store/spec"
+
 	_ "modernc.org/sqlite" // pure-Go SQLite driver, registered as "sqlite"
 )
+
+// ErrUnavailable wraps every failure of a store, so that the web layer
+// answers 503 rather than 500 and /readyz can report it.
+var ErrUnavailable = errors.New("session: store unavailable")
 
 // Store is an scs store the server can also probe and close.
 type Store interface {
@@ -35,7 +45,7 @@ type Store interface {
 // Open selects and opens a store from a SESSION_STORE value. A store that
 // cannot be reached now is an error, so misconfiguration stops the start.
 func Open(ctx context.Context, spec string) (Store, error) {
-	if err := CheckSpec(spec); err != nil {
+	if err := storespec.Check(spec); err != nil {
 		return nil, fmt.Errorf("session: %w", err)
 	}
 	switch {
@@ -49,28 +59,7 @@ func Open(ctx context.Context, spec string) (Store, error) {
 	case strings.HasPrefix(spec, "postgres://"), strings.HasPrefix(spec, "postgresql://"):
 		return openPostgres(ctx, spec)
 	}
-	return nil, fmt.Errorf("session: unknown store %q", Kind(spec))
-}
-
-// CheckSpec says whether a SESSION_STORE value names a store Open knows,
-// without connecting: config uses it to refuse a typo at start.
-func CheckSpec(spec string) error {
-	switch {
-	case spec == "memory":
-		return nil
-	case strings.HasPrefix(spec, "sqlite:"):
-		if strings.TrimPrefix(spec, "sqlite:") == "" {
-			return errors.New("sqlite: needs a file path, such as sqlite:data/sessions.db")
-		}
-		return nil
-	case strings.HasPrefix(spec, "redis://"), strings.HasPrefix(spec, "rediss://"),
-		strings.HasPrefix(spec, "postgres://"), strings.HasPrefix(spec, "postgresql://"):
-		if _, err := url.Parse(spec); err != nil {
-			return fmt.Errorf("%s is not a valid URL", Kind(spec))
-		}
-		return nil
-	}
-	return fmt.Errorf("%q is not a known session store", Redacted(spec))
+	return nil, fmt.Errorf("session: unknown store %q", storespec.Kind(spec))
 }
 
 // Bounds on shared stores. A store that hangs must not hang requests: each
@@ -85,24 +74,15 @@ const (
 	pingIdleAfter = time.Second
 )
 
-// Redacted names a store in messages without its password.
-func Redacted(spec string) string {
-	u, err := url.Parse(spec)
-	if err != nil {
-		return Kind(spec) + "://(unparsable URL)"
-	}
-	return u.Redacted()
-}
-
 // unreachable is the start-up error for a shared store that does not answer:
 // it names the variable so the operator knows what to fix.
 func unreachable(spec string, err error) error {
-	return fmt.Errorf("session: SESSION_STORE=%s cannot be reached: %v (fix: start the store, or correct SESSION_STORE)", Redacted(spec), err)
+	return fmt.Errorf("session: SESSION_STORE=%s cannot be reached: %v (fix: start the store, or correct SESSION_STORE)", storespec.Redacted(spec), err)
 }
 
 func openRedis(ctx context.Context, spec string) (Store, error) {
 	if _, err := url.Parse(spec); err != nil {
-		return nil, fmt.Errorf("session: SESSION_STORE=%s is not a valid URL", Redacted(spec))
+		return nil, fmt.Errorf("session: SESSION_STORE=%s is not a valid URL", storespec.Redacted(spec))
 	}
 	var generation atomic.Uint64
 	pool := &redis.Pool{
@@ -191,7 +171,7 @@ func openPostgres(ctx context.Context, spec string) (Store, error) {
 	cfg, err := pgxpool.ParseConfig(spec)
 	if err != nil {
 		// pgx's parse errors may quote the URL; say only which one.
-		return nil, fmt.Errorf("session: SESSION_STORE=%s is not a valid PostgreSQL URL", Redacted(spec))
+		return nil, fmt.Errorf("session: SESSION_STORE=%s is not a valid PostgreSQL URL", storespec.Redacted(spec))
 	}
 	if cfg.ConnConfig.ConnectTimeout == 0 {
 		cfg.ConnConfig.ConnectTimeout = connectTimeout
@@ -241,15 +221,6 @@ func createSessionsTable(ctx context.Context, pool *pgxpool.Pool) error {
 		return err
 	}
 	return tx.Commit(ctx)
-}
-
-// Kind is the store's kind (memory, sqlite, redis, postgres...) for logs
-// and messages: never a path or a credential.
-func Kind(spec string) string {
-	if i := strings.Index(spec, ":"); i > 0 {
-		return spec[:i]
-	}
-	return spec
 }
 
 // ErrInUse means another process (or another Open in this one) owns the

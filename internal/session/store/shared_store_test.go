@@ -1,4 +1,4 @@
-package session
+package store
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	storespec "github.com/sgidweb/sgidweb/internal/session/store/spec"
 	"github.com/sgidweb/sgidweb/internal/testenv"
 )
 
@@ -153,11 +154,11 @@ func TestUnreachableStoreNamesTheVariableNotThePassword(t *testing.T) {
 	} {
 		_, err := Open(context.Background(), spec)
 		if err == nil {
-			t.Fatalf("%s: want an error when nothing listens", Kind(spec))
+			t.Fatalf("%s: want an error when nothing listens", storespec.Kind(spec))
 		}
 		msg := err.Error()
 		if !strings.Contains(msg, "SESSION_STORE") || strings.Contains(msg, "hunter2secret") {
-			t.Errorf("%s: want an error naming SESSION_STORE without the password, got %q", Kind(spec), msg)
+			t.Errorf("%s: want an error naming SESSION_STORE without the password, got %q", storespec.Kind(spec), msg)
 		}
 	}
 }
@@ -166,7 +167,7 @@ func openStore(t testing.TB, spec string) *guarded {
 	t.Helper()
 	st, err := Open(context.Background(), spec)
 	if err != nil {
-		t.Fatalf("open %s: %v", Kind(spec), err)
+		t.Fatalf("open %s: %v", storespec.Kind(spec), err)
 	}
 	t.Cleanup(func() { st.Close() })
 	return st.(*guarded)

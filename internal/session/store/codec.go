@@ -1,22 +1,26 @@
-package session
+package store
 
 import (
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
-	"slices"
 	"time"
 )
 
-// codec stores session values in a small binary form. scs's default gob
+// Codec stores session values in a small binary form. scs's default gob
 // codec builds its decoder anew for every load, which was 40% of the CPU
 // of a logged-in page view; sessions hold only strings, bytes, int64 and
 // bools, so a fixed format does the job without reflection.
 //
 // Layout: version byte, deadline (unix nanoseconds, 8 bytes), then for each
 // value: key length (uvarint), key, type tag (1 byte), value.
-type codec struct{}
+//
+// It lives beside the stores, not in package session, because the memory
+// store and the SQLite cache rely on Decode: they hand it the slices they
+// hold, and Decode copies everything it keeps. The values are opaque here;
+// package session encodes its own types (the logged-in User) to bytes.
+type Codec struct{}
 
 const codecVersion = 1
 
@@ -31,7 +35,7 @@ const (
 // record as no session at all.
 var errCodec = errors.New("session: unreadable session record")
 
-func (codec) Encode(deadline time.Time, values map[string]interface{}) ([]byte, error) {
+func (Codec) Encode(deadline time.Time, values map[string]interface{}) ([]byte, error) {
 	b := make([]byte, 0, 64+32*len(values))
 	b = append(b, codecVersion)
 	b = binary.BigEndian.AppendUint64(b, uint64(deadline.UnixNano()))
@@ -63,7 +67,7 @@ func (codec) Encode(deadline time.Time, values map[string]interface{}) ([]byte, 
 
 // Decode copies everything it keeps and never writes to b: the memory
 // store and the SQLite cache hand it the slices they hold.
-func (codec) Decode(b []byte) (time.Time, map[string]interface{}, error) {
+func (Codec) Decode(b []byte) (time.Time, map[string]interface{}, error) {
 	if len(b) < 9 || b[0] != codecVersion {
 		return time.Time{}, nil, errCodec
 	}
@@ -120,75 +124,4 @@ func readBytes(b []byte) (v, rest []byte, ok bool) {
 		return nil, nil, false
 	}
 	return b[size : size+int(n)], b[size+int(n):], true
-}
-
-// userVersion marks the layout of an encoded User.
-const userVersion = 1
-
-// encodeUser stores the logged-in person compactly: it is decoded on every
-// logged-in page view, where JSON was 15% of the CPU. Fields are written in
-// key order so equal users encode to equal bytes.
-func encodeUser(u User) []byte {
-	b := make([]byte, 0, 64+len(u.Subject)+48*len(u.Fields))
-	b = append(b, userVersion)
-	b = appendBytes(b, []byte(u.Subject))
-	b = binary.BigEndian.AppendUint64(b, uint64(u.LoggedIn.UnixNano()))
-	b = binary.AppendUvarint(b, uint64(len(u.Scopes)))
-	for _, s := range u.Scopes {
-		b = appendBytes(b, []byte(s))
-	}
-	keys := make([]string, 0, len(u.Fields))
-	for k := range u.Fields {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	b = binary.AppendUvarint(b, uint64(len(keys)))
-	for _, k := range keys {
-		b = appendBytes(b, []byte(k))
-		b = appendBytes(b, []byte(u.Fields[k]))
-	}
-	return b
-}
-
-func decodeUser(b []byte) (User, bool) {
-	if len(b) < 1 || b[0] != userVersion {
-		return User{}, false
-	}
-	b = b[1:]
-	sub, b, ok := readBytes(b)
-	if !ok || len(b) < 8 {
-		return User{}, false
-	}
-	u := User{Subject: string(sub), LoggedIn: time.Unix(0, int64(binary.BigEndian.Uint64(b)))}
-	b = b[8:]
-	n, size := binary.Uvarint(b)
-	if size <= 0 || n > uint64(len(b)) {
-		return User{}, false
-	}
-	b = b[size:]
-	u.Scopes = make([]string, 0, n)
-	for range n {
-		var s []byte
-		if s, b, ok = readBytes(b); !ok {
-			return User{}, false
-		}
-		u.Scopes = append(u.Scopes, string(s))
-	}
-	n, size = binary.Uvarint(b)
-	if size <= 0 || n > uint64(len(b)) {
-		return User{}, false
-	}
-	b = b[size:]
-	u.Fields = make(map[string]string, n)
-	for range n {
-		var k, v []byte
-		if k, b, ok = readBytes(b); !ok {
-			return User{}, false
-		}
-		if v, b, ok = readBytes(b); !ok {
-			return User{}, false
-		}
-		u.Fields[string(k)] = string(v)
-	}
-	return u, len(b) == 0 && u.Subject != ""
 }
