@@ -2,6 +2,11 @@ package web_test
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/pem"
 	"net"
 	"net/http"
 	"strings"
@@ -141,5 +146,38 @@ func TestVerifyForProxies(t *testing.T) {
 	}
 	if loggedIn.Header.Get("Cache-Control") != "no-store" || len(loggedIn.Header.Values("Set-Cookie")) != 0 {
 		t.Errorf("logged in: want no-store and no cookie written, got %q, %q", loggedIn.Header.Get("Cache-Control"), loggedIn.Header.Values("Set-Cookie"))
+	}
+}
+
+// The configured signing key is the one published; without one, the
+// server makes its own and warns (outside mock mode) that instances will
+// disagree.
+func TestGatewaySigningKey(t *testing.T) {
+	const warning = "GATEWAY_SIGNING_KEY is not set"
+	unset := startHostileSite(t, nil)
+	if !strings.Contains(unset.logs.String(), warning) {
+		t.Errorf("no GATEWAY_SIGNING_KEY: want a warning, got\n%s", unset.logs.String())
+	}
+
+	private, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, _ := x509.MarshalPKCS8PrivateKey(private)
+	keyPEM := string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+	key, err := gateway.ParseKey(keyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := startHostileSite(t, map[string]string{"GATEWAY_SIGNING_KEY": keyPEM})
+	if strings.Contains(set.logs.String(), warning) {
+		t.Errorf("with GATEWAY_SIGNING_KEY: want no warning, got\n%s", set.logs.String())
+	}
+	jwks := set.newBrowser().get("/.well-known/jwks.json")
+	if jwks.Status != http.StatusOK || jwks.Body != string(key.JWKS()) {
+		t.Errorf("want the configured key published, got %d %s", jwks.Status, jwks.Body)
+	}
+	if mock := startSite(t, nil); strings.Contains(mock.logs.String(), warning) {
+		t.Errorf("mock mode: want no warning (one instance, restarted at will), got\n%s", mock.logs.String())
 	}
 }
