@@ -31,6 +31,12 @@ const MockClientID = "sgidweb-local"
 // shutdownGrace bounds how long in-flight requests may run after SIGTERM.
 const shutdownGrace = 15 * time.Second
 
+// sgidKeyRefreshInterval is how often the server fetches sgID's JWKS while
+// it serves. Logins refetch on their own when a key is unknown; the
+// interval bounds how long a key sgID withdrew can still verify, and how
+// stale sgidweb_sgid_up can be while nobody logs in.
+const sgidKeyRefreshInterval = 5 * time.Minute
+
 // App is a fully built server, ready to serve.
 type App struct {
 	Config  config.Config
@@ -44,6 +50,7 @@ type App struct {
 	debugLn net.Listener
 	log     *slog.Logger
 	cookie  string
+	sgid    *sgid.Client
 }
 
 // MetricsAddr is the address the metrics listener is bound to ("" when
@@ -74,8 +81,8 @@ func WithAccessLog(log *slog.Logger) Option {
 }
 
 // WithClock makes sessions, login flows and the sgID client (ID token
-// times, the key set's refetch window) read the time from now, so a test can
-// age a login, a session or a cached key without waiting.
+// times) read the time from now, so a test can age a login or a session
+// without waiting.
 func WithClock(now func() time.Time) Option {
 	return func(o *buildOptions) { o.now = now }
 }
@@ -166,7 +173,7 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opt
 		}
 	}
 	deps := web.Deps{Config: cfg, Logger: log, AccessLog: o.accessLog, SGID: client, Store: store, AuditKey: auditKey, Now: o.now, GatewayKey: gatewayKey}
-	a := &App{Config: cfg, Store: store, Mock: mock, log: log}
+	a := &App{Config: cfg, Store: store, Mock: mock, log: log, sgid: client}
 	if m != nil {
 		deps.Metrics = m
 		sessionOpts.OnExpiry = m.SessionDestroyed
@@ -269,6 +276,19 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		a.log.Info("guarding an app: requests outside the base path go to it for logged-in people", "upstream", a.Config.UpstreamURL.String())
 	}
 
+	refreshCtx, stopRefresh := context.WithCancel(ctx)
+	refreshed := make(chan struct{})
+	go func() {
+		defer close(refreshed)
+		ticker := time.NewTicker(sgidKeyRefreshInterval)
+		defer ticker.Stop()
+		keepSGIDKeysFresh(refreshCtx, a.sgid.RefreshKeys, ticker.C, a.log)
+	}()
+	defer func() {
+		stopRefresh()
+		<-refreshed
+	}()
+
 	servers := []*http.Server{srv}
 	listeners := []net.Listener{ln}
 	if a.metricsLn != nil {
@@ -317,6 +337,23 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		}
 	}
 	return failed
+}
+
+// keepSGIDKeysFresh fetches sgID's JWKS at once, then at every tick, until
+// ctx ends. A failed fetch is logged; the cached keys stay in use, and
+// sgidweb_sgid_up turns 0 until a fetch succeeds.
+func keepSGIDKeysFresh(ctx context.Context, refresh func(context.Context) error, ticks <-chan time.Time, log *slog.Logger) {
+	for {
+		if err := refresh(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("sgID's signing keys could not be refreshed; logins go on with the keys fetched before",
+				"reason", string(sgid.ReasonOf(err)), "error", err.Error())
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticks:
+		}
+	}
 }
 
 // closeSideListeners releases the metrics and debug listeners Build bound

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/sgidweb/sgidweb/internal/app"
-	"github.com/sgidweb/sgidweb/internal/hostile"
+	"github.com/sgidweb/sgidweb/internal/sgidtest"
 	"github.com/sgidweb/sgidweb/internal/testkit"
 )
 
@@ -228,7 +228,7 @@ func TestSpoofedHostNeverChangesTheRedirectURI(t *testing.T) {
 	if got := u.Query().Get("redirect_uri"); got != h.p.RedirectURI {
 		t.Errorf("redirect_uri: want %q, got %q", h.p.RedirectURI, got)
 	}
-	if !strings.HasPrefix(p.Header.Get("Location"), hostile.ClientID) && !strings.HasPrefix(p.Header.Get("Location"), h.p.Issuer) {
+	if !strings.HasPrefix(p.Header.Get("Location"), sgidtest.ClientID) && !strings.HasPrefix(p.Header.Get("Location"), h.p.Issuer) {
 		t.Errorf("the login went to %q, not to the configured sgID", p.Header.Get("Location"))
 	}
 }

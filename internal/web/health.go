@@ -14,8 +14,9 @@ func (s *Server) healthz(c echo.Context) error {
 	return c.String(http.StatusOK, "ok\n")
 }
 
-// readyz answers 200 only when a login could complete now: the session
-// store answers and sgID's JWKS answered within the last minute.
+// readyz answers 200 when this instance can serve: its session store
+// answers. sgID's reachability is not this instance's to report (every
+// instance would drain at once); it is a metric and a doctor check.
 func (s *Server) readyz(c echo.Context) error {
 	c.Response().Header().Set("Cache-Control", "no-store")
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 3*time.Second)
@@ -23,10 +24,6 @@ func (s *Server) readyz(c echo.Context) error {
 	if err := s.store.Ping(ctx); err != nil {
 		s.logger(c).Warn("not ready", "reason", "session_store_unavailable")
 		return c.String(http.StatusServiceUnavailable, "session store unavailable\n")
-	}
-	if err := s.sgid.CheckKeys(ctx); err != nil {
-		s.logger(c).Warn("not ready", "reason", "sgid_keys_unavailable")
-		return c.String(http.StatusServiceUnavailable, "sgID keys unavailable\n")
 	}
 	return c.String(http.StatusOK, "ready\n")
 }
