@@ -68,7 +68,7 @@ func CheckGuard(t *testing.T, s Setup) {
 	if landed.URL.String() != guarded || landed.Status != http.StatusOK {
 		t.Fatalf("after login: want %s with 200, got %s with %d: %s", guarded, landed.URL, landed.Status, landed.Body)
 	}
-	got := landed.Received(t)
+	got := Echoed(t, landed)
 	if got.URI != GuardedPath || got.Method != http.MethodGet {
 		t.Errorf("app received %s %s, want GET %s", got.Method, got.URI, GuardedPath)
 	}
@@ -85,7 +85,7 @@ func CheckGuard(t *testing.T, s Setup) {
 	if token == "" {
 		t.Fatalf("no %s cookie after login; have %v", s.Cookie, p.Cookies(s.Origin))
 	}
-	again := p.Open(guarded, nil).Received(t)
+	again := Echoed(t, p.Open(guarded, nil))
 	if cookie := strings.Join(again.Header.Values("Cookie"), "; "); strings.Contains(cookie, token) || !strings.Contains(cookie, AppCookie) {
 		t.Errorf("Cookie at the app: want %s without the session token, got %q", AppCookie, cookie)
 	}
@@ -97,16 +97,16 @@ func CheckGuard(t *testing.T, s Setup) {
 		"a=1; " + s.Cookie + "=" + token + "; b=2": "a=1; b=2",
 		"a=1;" + s.Cookie + "=" + token:            "a=1",
 	} {
-		got := NewPerson(t).Open(guarded, map[string]string{"Cookie": header}).Received(t)
+		got := Echoed(t, NewPerson(t).Open(guarded, map[string]string{"Cookie": header}))
 		if kept := cookiePairs(got.Header.Values("Cookie")); kept != want {
 			t.Errorf("Cookie %q: want %q at the app, got %q", strings.Replace(header, token, "TOKEN", 1), want, strings.Join(got.Header.Values("Cookie"), "; "))
 		}
 	}
 
 	// Forged identity headers never arrive.
-	forged := p.Open(guarded, map[string]string{
+	forged := Echoed(t, p.Open(guarded, map[string]string{
 		gateway.HeaderSubject: "victim", gateway.HeaderAssertion: "forged", gateway.HeaderLogin: "/evil", "X-Sgid-Role": "admin",
-	}).Received(t)
+	}))
 	if forged.Subject != subject || forged.AssertionError != "" || len(forged.Header.Values(gateway.HeaderSubject)) != 1 || len(forged.Header.Values(gateway.HeaderAssertion)) != 1 {
 		t.Errorf("with forged headers: want only ours (subject %s, a valid assertion), got %q %q (%s)",
 			subject, forged.Header.Values(gateway.HeaderSubject), forged.Header.Values(gateway.HeaderAssertion), forged.AssertionError)

@@ -1,65 +1,42 @@
 package gatewaytest
 
 import (
-	"bytes"
 	"encoding/json"
-	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
+
+	"github.com/sgidweb/sgidweb/internal/testkit"
 )
 
-// Person is someone with a browser that keeps cookies. It follows no
-// redirect by itself, so each hop can be checked.
+// Person is someone at a guarded app with a browser that keeps cookies
+// (testkit.Browser). It follows no redirect by itself, so each hop can be
+// checked.
 type Person struct {
-	t      testing.TB
-	jar    *cookiejar.Jar
-	client *http.Client
+	*testkit.Browser
+	t testing.TB
 }
 
 // NewPerson opens a fresh browser.
 func NewPerson(t testing.TB) *Person {
-	jar, _ := cookiejar.New(nil)
-	return &Person{t: t, jar: jar, client: &http.Client{
-		Jar:           jar,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}}
+	return &Person{Browser: testkit.NewBrowser(t), t: t}
 }
 
-// Page is one answer.
-type Page struct {
-	URL    *url.URL
-	Status int
-	Header http.Header
-	Body   string
-	Doc    *goquery.Document
-}
-
-// Location is the page's redirect target, resolved against its URL.
-func (p Page) Location() *url.URL {
-	loc, err := p.URL.Parse(p.Header.Get("Location"))
-	if err != nil || p.Header.Get("Location") == "" {
-		return nil
-	}
-	return loc
-}
-
-// Received decodes the guarded app's echo.
-func (p Page) Received(t testing.TB) Received {
+// Echoed decodes the guarded app's echo on page.
+func Echoed(t testing.TB, page testkit.Page) Received {
 	t.Helper()
 	var r Received
-	if err := json.Unmarshal([]byte(p.Body), &r); err != nil {
-		t.Fatalf("%s: want the app's echo, got %d %q", p.URL, p.Status, p.Body)
+	if err := json.Unmarshal([]byte(page.Body), &r); err != nil {
+		t.Fatalf("%s: want the app's echo, got %d %q", page.URL, page.Status, page.Body)
 	}
 	return r
 }
 
 // Request sends one request; header adds to or overrides the browser's.
-func (p *Person) Request(method, rawURL string, header map[string]string, body string) Page {
+func (p *Person) Request(method, rawURL string, header map[string]string, body string) testkit.Page {
 	p.t.Helper()
 	req, err := http.NewRequest(method, rawURL, strings.NewReader(body))
 	if err != nil {
@@ -68,27 +45,17 @@ func (p *Person) Request(method, rawURL string, header map[string]string, body s
 	for k, v := range header {
 		req.Header.Set(k, v)
 	}
-	res, err := p.client.Do(req)
-	if err != nil {
-		p.t.Fatalf("%s %s: %v", method, rawURL, err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	doc, _ := goquery.NewDocumentFromReader(bytes.NewReader(b))
-	return Page{URL: req.URL, Status: res.StatusCode, Header: res.Header, Body: string(b), Doc: doc}
+	return p.Do(req)
 }
 
-// navigation is what a browser sends when it loads a page.
-var navigation = map[string]string{"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+// navigation is the Accept a browser sends when it loads a page.
+const navigation = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
 // Open loads a page as a browser does from the address bar or a link,
 // without following a redirect; extra headers are added.
-func (p *Person) Open(rawURL string, extra map[string]string) Page {
+func (p *Person) Open(rawURL string, extra map[string]string) testkit.Page {
 	p.t.Helper()
-	header := map[string]string{}
-	for k, v := range navigation {
-		header[k] = v
-	}
+	header := map[string]string{"Accept": navigation}
 	for k, v := range extra {
 		header[k] = v
 	}
@@ -96,7 +63,7 @@ func (p *Person) Open(rawURL string, extra map[string]string) Page {
 }
 
 // Follow follows page's redirects (at most ten), as a browser does.
-func (p *Person) Follow(page Page) Page {
+func (p *Person) Follow(page testkit.Page) testkit.Page {
 	p.t.Helper()
 	for range 10 {
 		loc := page.Location()
@@ -110,8 +77,8 @@ func (p *Person) Follow(page Page) Page {
 }
 
 // Submit posts the form matching selector as a browser on that page would:
-// its hidden inputs plus values, from the page's own origin.
-func (p *Person) Submit(page Page, selector string, values url.Values) Page {
+// its hidden inputs plus values.
+func (p *Person) Submit(page testkit.Page, selector string, values url.Values) testkit.Page {
 	p.t.Helper()
 	form := page.Doc.Find(selector).First()
 	if form.Length() == 0 {
@@ -128,17 +95,12 @@ func (p *Person) Submit(page Page, selector string, values url.Values) Page {
 	for k, v := range values {
 		fields[k] = v
 	}
-	origin := page.URL.Scheme + "://" + page.URL.Host
-	header := map[string]string{"Content-Type": "application/x-www-form-urlencoded", "Origin": origin, "Sec-Fetch-Site": "same-origin"}
-	for k, v := range navigation {
-		header[k] = v
-	}
-	return p.Request(http.MethodPost, action.String(), header, fields.Encode())
+	return p.PostForm(action.String(), fields, map[string]string{"Accept": navigation})
 }
 
 // LogInAtMock picks the first test persona on the mock sgID's page and
 // allows sharing, and follows the way back.
-func (p *Person) LogInAtMock(authorize Page) Page {
+func (p *Person) LogInAtMock(authorize testkit.Page) testkit.Page {
 	p.t.Helper()
 	persona, ok := authorize.Doc.Find(`button[name="persona"]`).First().Attr("value")
 	if !ok {
@@ -151,22 +113,20 @@ func (p *Person) LogInAtMock(authorize Page) Page {
 // LogOut presses the logout button on the home page at home (the base
 // path's page, ending in "/"): its form's token, posted to auth/logout
 // under home.
-func (p *Person) LogOut(home string) Page {
+func (p *Person) LogOut(home string) testkit.Page {
 	p.t.Helper()
 	page := p.Open(home, nil)
 	token, ok := page.Doc.Find(`form[action$="auth/logout"] input[name="csrf_token"]`).Attr("value")
 	if !ok {
 		p.t.Fatalf("%s: no logout form in %d %q", home, page.Status, page.Body)
 	}
-	header := map[string]string{"Content-Type": "application/x-www-form-urlencoded", "Origin": page.URL.Scheme + "://" + page.URL.Host, "Sec-Fetch-Site": "same-origin"}
-	return p.Request(http.MethodPost, home+"auth/logout", header, url.Values{"csrf_token": {token}}.Encode())
+	return p.PostForm(home+"auth/logout", url.Values{"csrf_token": {token}}, nil)
 }
 
 // Cookie is the value of the cookie called name the browser holds for
 // rawURL, "" when none.
 func (p *Person) Cookie(rawURL, name string) string {
-	u, _ := url.Parse(rawURL)
-	for _, c := range p.jar.Cookies(u) {
+	for _, c := range p.Cookies(rawURL) {
 		if c.Name == name {
 			return c.Value
 		}
@@ -174,8 +134,8 @@ func (p *Person) Cookie(rawURL, name string) string {
 	return ""
 }
 
-// Cookies is the browser's Cookie header for rawURL.
+// Cookies are the cookies the browser holds for rawURL.
 func (p *Person) Cookies(rawURL string) []*http.Cookie {
 	u, _ := url.Parse(rawURL)
-	return p.jar.Cookies(u)
+	return p.Client.Jar.Cookies(u)
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/sgidweb/sgidweb/internal/gateway"
 	"github.com/sgidweb/sgidweb/internal/gatewaytest"
+	"github.com/sgidweb/sgidweb/internal/testkit"
 )
 
 // startGuard serves sgidweb at /sgid/ in front of a guarded app with the
@@ -126,7 +127,7 @@ func TestVerifyForProxies(t *testing.T) {
 	}
 	// The session layer writes a cookie with every store write, so no
 	// cookie means nothing was stored.
-	for _, page := range []gatewaytest.Page{nginx, caddy, anonymous} {
+	for _, page := range []testkit.Page{nginx, caddy, anonymous} {
 		if v := page.Header.Values("Set-Cookie"); len(v) != 0 {
 			t.Errorf("an anonymous check set a cookie (and so stored a session): %q", v)
 		}
