@@ -11,13 +11,13 @@ import (
 // bytes on: to its clients the server looks frozen (a stopped process, a
 // dead network path), connections open but nothing ever answers.
 type freezer struct {
-	ln       net.Listener
-	target   string
-	mu       sync.Mutex
-	frozen   bool
-	thawed   chan struct{}
-	conns    []net.Conn
-	wg       sync.WaitGroup
+	ln     net.Listener
+	target string
+	mu     sync.Mutex
+	frozen bool
+	thawed chan struct{}
+	conns  []net.Conn
+	wg     sync.WaitGroup
 }
 
 // newFreezer proxies a loopback port to target until the test ends.

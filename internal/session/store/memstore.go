@@ -42,7 +42,7 @@ type memStore struct {
 	entries   map[string]memEntry
 	bySubject map[string]map[string]struct{}
 	keys      map[string][]byte // SharedKey's
-	bytes     int // what sessions and entries take, as counted by size
+	bytes     int               // what sessions and entries take, as counted by size
 	maxBytes  int
 	// swept is when a full store last looked for expired sessions to make
 	// room, so a flood of refused sessions costs one sweep a second.

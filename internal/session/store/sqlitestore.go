@@ -123,7 +123,6 @@ func restrictSQLiteFiles(path string) error {
 	return nil
 }
 
-
 // sqliteStore keeps sessions in SQLite with statements prepared once. The
 // table layout is the one scs's sqlite3store uses (expiry as a Julian day),
 // but that store prepares its query on every call, which was a third of a
