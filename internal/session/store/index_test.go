@@ -26,7 +26,7 @@ var everyStore = []struct {
 
 // login writes a session the way the manager does: the entry first, then
 // the session.
-func login(t *testing.T, st Store, subject, key string, started time.Time, browser string, expiry, until time.Time) {
+func login(t *testing.T, st *guarded, subject, key string, started time.Time, browser string, expiry, until time.Time) {
 	t.Helper()
 	ctx := context.Background()
 	if err := st.Index(ctx, subject, Entry{Key: key, Started: started, LastSeen: started, Browser: browser}, until); err != nil {

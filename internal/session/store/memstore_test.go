@@ -93,11 +93,12 @@ func TestOpenMemoryStore(t *testing.T) {
 func TestMemoryStoreRefusesNewSessionsWhenFull(t *testing.T) {
 	data := make([]byte, 1000)
 	room := 4 * recordSize("token-0", data)
-	st, err := openWith(context.Background(), "memory", limits{timeout: Timeout, memoryBytes: room})
+	opened, err := openWith(context.Background(), "memory", limits{timeout: Timeout, memoryBytes: room})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
+	defer opened.Close()
+	st := opened.(*guarded)
 	ctx := context.Background()
 	later := time.Now().Add(time.Hour)
 	for i := range 4 {
@@ -131,7 +132,7 @@ func TestMemoryStoreRefusesNewSessionsWhenFull(t *testing.T) {
 	if err := st.CommitCtx(ctx, "token-2", data, time.Now().Add(-time.Second)); err != nil {
 		t.Fatal(err)
 	}
-	mem := st.(*guarded).backend.(*memStore)
+	mem := st.backend.(*memStore)
 	mem.mu.Lock()
 	mem.swept = mem.swept.Add(-time.Second)
 	mem.mu.Unlock()

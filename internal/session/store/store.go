@@ -26,10 +26,13 @@ import (
 // answers 503 rather than 500 and /readyz can report it.
 var ErrUnavailable = errors.New("session: store unavailable")
 
-// Store is an scs store, taking the request's context, that the server can
-// also probe, close and ask about the logged-in sessions of one person.
+// Store is an scs store the server can also probe, close and ask about the
+// logged-in sessions of one person. Every Store Open returns also
+// implements scs.CtxStore (scs then passes the request's context on); the
+// interface leaves that out so that test doubles which embed a Store and
+// override Commit or Find are called.
 type Store interface {
-	scs.CtxStore
+	scs.Store
 	Indexer
 	// Ping answers nil when the store can serve requests (for /readyz).
 	Ping(ctx context.Context) error
