@@ -13,6 +13,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -121,6 +122,32 @@ func Check(ctx context.Context, spec string) (inUse bool, err error) {
 	return false, st.Ping(ctx)
 }
 
+// OpenForCommand opens the store spec names for an operator's command
+// (sgidweb sessions). Shared stores open as for a server. A SQLite file
+// must exist already; when a running server owns it, it is opened beside
+// the server, without the lock and without a cache: SQLite orders the two
+// processes' writes, and the server empties its cache within a second of
+// a change made from outside (PRAGMA data_version). beside says so.
+func OpenForCommand(ctx context.Context, spec string) (st Store, beside bool, err error) {
+	path, isSQLite := strings.CutPrefix(spec, "sqlite:")
+	if !isSQLite || path == "" {
+		st, err = Open(ctx, spec)
+		return st, false, err
+	}
+	if _, err := os.Stat(path); err != nil {
+		return nil, false, fmt.Errorf("session: SESSION_STORE=%s: %w (fix: run the command in the folder the server runs in, or give the file's full path)", spec, err)
+	}
+	st, err = openSQLite(ctx, path, 0, 0)
+	if !errors.Is(err, ErrInUse) {
+		return st, false, err
+	}
+	file, err := openSQLiteFile(ctx, path, 0)
+	if err != nil {
+		return nil, false, err
+	}
+	return &guarded{backend: file, kind: "sqlite", timeout: Timeout, settle: 2 * checkEvery}, true, nil
+}
+
 // backend is what each kind of store implements; guarded puts the bounds
 // and the error marking around it.
 type backend interface {
@@ -144,7 +171,13 @@ type guarded struct {
 	timeout time.Duration
 	// failed, when set, runs after a store call fails for any reason but
 	// the caller giving up.
-	failed    func()
+	failed func()
+	// settle, when set, is how long a revocation waits before deleting the
+	// same sessions again: a server that caches sessions and shares the
+	// store notices outside deletions within that long, and a request it
+	// had in flight may have written one back just before (see
+	// OpenForCommand).
+	settle    time.Duration
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -252,17 +285,29 @@ func (g *guarded) Revoke(ctx context.Context, subject, keep string) (int, error)
 	if err != nil {
 		return 0, err
 	}
-	n := 0
+	var ended []string
 	for _, e := range entries {
 		if e.Key == keep {
 			continue
 		}
 		if err := g.DeleteCtx(ctx, e.Key); err != nil {
-			return n, err
+			return len(ended), err
 		}
-		n++
+		ended = append(ended, e.Key)
 	}
-	return n, nil
+	if g.settle > 0 && len(ended) > 0 {
+		select {
+		case <-time.After(g.settle):
+		case <-ctx.Done():
+			return len(ended), ctx.Err()
+		}
+		for _, key := range ended {
+			if err := g.DeleteCtx(ctx, key); err != nil {
+				return len(ended), err
+			}
+		}
+	}
+	return len(ended), nil
 }
 
 // Count may read every session (Redis scans its keys), so it is bounded by
