@@ -42,6 +42,9 @@ func (s *Server) routes() {
 	// It gets no HEAD route: a HEAD must not spend the flow.
 	e.GET(callbackRoute, s.callback, personal...)
 	e.POST("/auth/logout", s.logout, personal...)
+	get(e, sessionsRoute, s.sessionsPage, personal...)
+	e.POST(sessionsRoute+"/end", s.endSession, personal...)
+	e.POST(sessionsRoute+"/end-others", s.endOtherSessions, personal...)
 	get(e, "/fragments/login-button", s.loginButtonFragment, personal...)
 	get(e, "/fragments/consent-status", s.consentStatusFragment, personal...)
 	get(e, "/fragments/profile", s.profileFragment, personal...)
