@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"net/http"
@@ -19,6 +20,8 @@ type pageError struct {
 	reason  string
 	title   string
 	message string
+	// retryURL is where "Try again" leads; the home page when empty.
+	retryURL string
 }
 
 func (e *pageError) Error() string { return "web: " + e.reason }
@@ -39,7 +42,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 	}
 	// Only sgID's GET is a login attempt; a HEAD or POST there (a probe, a
 	// scanner) answers 405 and is not counted as a failed login.
-	if c.Path() == callbackRoute && c.Request().Method == http.MethodGet {
+	if c.Path() == s.cfg.Path(callbackRoute) && c.Request().Method == http.MethodGet {
 		s.metrics.LoginFailed(pe.reason)
 		s.audit(c, auditLoginFailed, "", pe.reason)
 	}
@@ -48,7 +51,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 		Status:    pe.status,
 		Title:     pe.title,
 		Message:   pe.message,
-		RetryURL:  "/",
+		RetryURL:  cmp.Or(pe.retryURL, s.cfg.Path("/")),
 		RequestID: RequestID(c.Request().Context()),
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")

@@ -43,7 +43,7 @@ var sessionTimeZone = time.FixedZone("SGT", 8*60*60)
 func (s *Server) sessionsPage(c echo.Context) error {
 	ctx := c.Request().Context()
 	if _, ok := s.sessions.CurrentUser(ctx); !ok {
-		return s.redirect(c, "/")
+		return s.redirect(c, s.cfg.Path("/"))
 	}
 	list, err := s.sessions.Sessions(ctx)
 	if err != nil {
@@ -85,7 +85,7 @@ func (s *Server) endSession(c echo.Context) error {
 	ctx := c.Request().Context()
 	user, ok := s.sessions.CurrentUser(ctx)
 	if !ok {
-		return s.redirect(c, "/")
+		return s.redirect(c, s.cfg.Path("/"))
 	}
 	ended, err := s.sessions.EndSession(ctx, c.FormValue("session"))
 	if err != nil {
@@ -98,7 +98,7 @@ func (s *Server) endSession(c echo.Context) error {
 	} else {
 		s.sessions.SetFlash(ctx, pages.FlashInfo, flashSessionGone)
 	}
-	return s.redirect(c, sessionsRoute)
+	return s.redirect(c, s.cfg.Path(sessionsRoute))
 }
 
 // endOtherSessions ends every session of the person but this one.
@@ -106,7 +106,7 @@ func (s *Server) endOtherSessions(c echo.Context) error {
 	ctx := c.Request().Context()
 	user, ok := s.sessions.CurrentUser(ctx)
 	if !ok {
-		return s.redirect(c, "/")
+		return s.redirect(c, s.cfg.Path("/"))
 	}
 	n, err := s.sessions.EndOtherSessions(ctx)
 	if err != nil {
@@ -125,5 +125,5 @@ func (s *Server) endOtherSessions(c echo.Context) error {
 		s.audit(c, auditOtherSessionsEnded, user.Subject, "")
 		s.sessions.SetFlash(ctx, pages.FlashSuccess, flashOthersEnded(n))
 	}
-	return s.redirect(c, sessionsRoute)
+	return s.redirect(c, s.cfg.Path(sessionsRoute))
 }

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
+
+	"github.com/sgidweb/sgidweb/internal/gatewaytest"
 )
 
 const (
@@ -142,4 +144,33 @@ func TestPersonSeesAndEndsTheirSessionsOnThePage(t *testing.T) {
 		}
 	}
 	assertCleanLogs(t, s, personas[0].Fields["myinfo.name"], personas[1].Fields["myinfo.name"], phoneID, otherID)
+}
+
+// Under a base path the sessions page lives there, and its links, forms
+// and redirects stay there.
+func TestSessionsPageUnderABasePath(t *testing.T) {
+	s := startSite(t, map[string]string{"BASE_PATH": "/sgid/"})
+	if anon := s.newBrowser().get("/sgid/sessions"); anon.Status != http.StatusSeeOther || anon.Header.Get("Location") != "/sgid/" {
+		t.Fatalf("GET /sgid/sessions without logging in: want 303 to /sgid/, got %d %q", anon.Status, anon.Header.Get("Location"))
+	}
+	first, second := gatewaytest.NewPerson(t), gatewaytest.NewPerson(t)
+	for _, p := range []*gatewaytest.Person{first, second} {
+		p.LogInAtMock(p.Follow(p.Open(s.url+"/sgid/auth/login", nil)))
+	}
+	home := first.Open(s.url+"/sgid/", nil)
+	if home.Doc.Find(`a[data-testid="sessions-link"][href="/sgid/sessions"]`).Length() != 1 {
+		t.Fatal("the home page under /sgid/ does not link to /sgid/sessions")
+	}
+	p := first.Open(s.url+"/sgid/sessions", nil)
+	if p.Status != http.StatusOK || p.Doc.Find(`[data-testid="session-item"]`).Length() != 2 ||
+		p.Doc.Find(`a[data-testid="sessions-back"][href="/sgid/"]`).Length() != 1 {
+		t.Fatalf("GET /sgid/sessions: want two sessions and a link back to /sgid/, got %d", p.Status)
+	}
+	ended := first.Submit(p, `form[data-testid="end-others-form"][action="/sgid/sessions/end-others"]`, nil)
+	if ended.Status != http.StatusSeeOther || ended.Header.Get("Location") != "/sgid/sessions" {
+		t.Fatalf("end all others under /sgid/: want 303 to /sgid/sessions, got %d %q", ended.Status, ended.Header.Get("Location"))
+	}
+	if again := second.Open(s.url+"/sgid/sessions", nil); again.Status != http.StatusSeeOther {
+		t.Fatalf("the other browser after its session was ended: want sent home, got %d", again.Status)
+	}
 }
