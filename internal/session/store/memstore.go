@@ -16,9 +16,9 @@ import (
 // The store cannot tell whom it would throw out, and eviction would log out
 // someone in the middle of their work without a word; a refusal is an
 // honest "try again later" for newcomers only, while everyone already in
-// keeps working. Updates to a session already held are always kept. Only
-// logins in progress and logged-in people take room (a visitor without a
-// session writes nothing), and room comes back as sessions end or expire.
+// keeps working. Updates to a session already held are always kept. Room
+// comes back as sessions end or expire; an anonymous visitor's session
+// (a CSRF token) lasts only the idle timeout.
 const memoryMaxBytes = 32 << 20
 
 // Approximate bytes the Go map and the records cost beyond their contents.
