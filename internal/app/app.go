@@ -161,17 +161,14 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opt
 		Now:         o.now,
 		Logger:      log,
 	}
-	auditKey := cfg.AuditHashKey
-	if len(auditKey) == 0 {
-		auditKey = make([]byte, 32)
-		if _, err := rand.Read(auditKey); err != nil {
-			store.Close()
-			return nil, fmt.Errorf("app: audit key: %w", err)
-		}
-		if !cfg.MockMode { // in development nobody correlates audit lines
-			log.Warn("AUDIT_HASH_KEY is not set: audit lines name people by a hash under a random key made for this process, so the same person gets a different hash after a restart or on another instance; set AUDIT_HASH_KEY to correlate them")
-		}
+	auditKey, err := resolveAuditKey(ctx, cfg, store, log)
+	if err != nil {
+		store.Close()
+		return nil, err
 	}
+	// The index of logged-in sessions is keyed by the hash audit lines
+	// carry, so `sgidweb sessions revoke -subject-hash H` takes H from them.
+	sessionOpts.SubjectHash = func(sub string) string { return web.SubjectHash(auditKey, sub) }
 	gatewayKey := cfg.GatewayKey
 	if gatewayKey == nil {
 		if gatewayKey, err = gateway.GenerateKey(); err != nil {
@@ -214,6 +211,31 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opt
 	a.drain = site.Drain
 	a.cookie = sessions.CookieName()
 	return a, nil
+}
+
+// auditKeyName names the audit key the session store keeps when
+// AUDIT_HASH_KEY is not set.
+const auditKeyName = "audit-hash"
+
+// resolveAuditKey is AUDIT_HASH_KEY, or else a random key the session store
+// keeps: every instance sharing the store, and every restart of a store
+// that persists, then names a person by the same hash, so audit lines can
+// be correlated and the index of logged-in sessions (keyed by that hash)
+// works across instances. Whoever can read the store can read the key, but
+// they can read the sgID subjects in the sessions already; the key keeps
+// the logs, not the store, from naming people.
+func resolveAuditKey(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logger) ([]byte, error) {
+	if len(cfg.AuditHashKey) > 0 {
+		return cfg.AuditHashKey, nil
+	}
+	key, err := st.SharedKey(ctx, auditKeyName)
+	if err != nil {
+		return nil, fmt.Errorf("app: audit key from the session store: %w", err)
+	}
+	if st.Kind() == "memory" && !cfg.MockMode { // in development nobody correlates audit lines
+		log.Warn("AUDIT_HASH_KEY is not set and SESSION_STORE=memory: audit lines name people by a hash under a random key made for this process, so the same person gets a different hash after a restart; set AUDIT_HASH_KEY to correlate them")
+	}
+	return key, nil
 }
 
 // setUpMock registers this server as a client of a fresh embedded provider:

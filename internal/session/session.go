@@ -8,7 +8,6 @@ package session
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
@@ -56,6 +55,11 @@ type Options struct {
 	// Logger gets the one failure no handler sees: a commit failing as the
 	// response goes out. nil: discarded.
 	Logger *slog.Logger
+	// SubjectHash names a person in the store's index of logged-in
+	// sessions: the keyed hash audit lines carry, so that an operator can
+	// end the sessions of the person a line names. It must be the same on
+	// every instance sharing the store. nil: a key of this manager alone.
+	SubjectHash func(subject string) string
 }
 
 // Causes passed to OnExpiry.
@@ -73,6 +77,7 @@ type Manager struct {
 	now         func() time.Time
 	onExpiry    func(cause string)
 	log         *slog.Logger
+	subjectHash func(subject string) string
 }
 
 // CookieName is the session cookie's name for plain http; under https the
@@ -109,7 +114,12 @@ func New(opts Options) *Manager {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Manager{scs: sm, store: opts.Store, idleTimeout: opts.IdleTimeout, lifetime: opts.Lifetime, now: now, onExpiry: onExpiry, log: log}
+	subjectHash := opts.SubjectHash
+	if subjectHash == nil {
+		subjectHash = randomSubjectHash()
+	}
+	return &Manager{scs: sm, store: opts.Store, idleTimeout: opts.IdleTimeout, lifetime: opts.Lifetime, now: now,
+		onExpiry: onExpiry, log: log, subjectHash: subjectHash}
 }
 
 // CookieName returns the name of the session cookie in use.
@@ -216,6 +226,9 @@ func (m *Manager) commit(c echo.Context) error {
 			m.log.InfoContext(ctx, "session ended by another request; this request's changes are dropped")
 			return nil
 		}
+		if err := m.index(c); err != nil {
+			return err
+		}
 		m.scs.SetDeadline(ctx, m.storeDeadline(ctx))
 		token, expiry, err := m.scs.Commit(ctx)
 		if err != nil {
@@ -239,10 +252,7 @@ func (m *Manager) endedElsewhere(c echo.Context) (bool, error) {
 	if loaded == "" || m.scs.Token(ctx) != loaded {
 		return false, nil
 	}
-	// The store holds records under the token's hash (HashTokenInStore),
-	// computed as scs does.
-	sum := sha256.Sum256([]byte(loaded))
-	key := base64.RawURLEncoding.EncodeToString(sum[:])
+	key := storeKey(loaded)
 	var found bool
 	var err error
 	if cs, ok := m.store.(scs.CtxStore); ok {
@@ -389,6 +399,8 @@ func (m *Manager) Login(ctx context.Context, u User) error {
 	m.scs.Put(ctx, keyUser, b)
 	m.scs.Put(ctx, keyCSRF, randomToken())
 	m.scs.Remove(ctx, keyDenied)
+	// The new token goes into the index when the session is committed.
+	m.scs.Remove(ctx, keyIndexedAt)
 	m.touch(ctx)
 	return nil
 }

@@ -65,6 +65,9 @@ func (s *Server) routes() {
 	// It gets no HEAD route: a HEAD must not spend the flow.
 	e.GET(at(callbackRoute), s.callback, personal...)
 	e.POST(at("/auth/logout"), s.logout, personal...)
+	get(e, at(sessionsRoute), s.sessionsPage, personal...)
+	e.POST(at(sessionsRoute+"/end"), s.endSession, personal...)
+	e.POST(at(sessionsRoute+"/end-others"), s.endOtherSessions, personal...)
 	get(e, at("/fragments/login-button"), s.loginButtonFragment, personal...)
 	get(e, at("/fragments/consent-status"), s.consentStatusFragment, personal...)
 	get(e, at("/fragments/profile"), s.profileFragment, personal...)
