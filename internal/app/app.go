@@ -4,8 +4,10 @@ package app
 
 import (
 	"context"
+	"crypto/hkdf"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -64,12 +66,19 @@ type Option func(*buildOptions)
 type buildOptions struct {
 	now       func() time.Time
 	accessLog *slog.Logger
+	wrapStore func(store.Store) store.Store
 }
 
 // WithAccessLog sends the one line per request to log rather than to the
 // main logger; the binary passes one that writes in batches.
 func WithAccessLog(log *slog.Logger) Option {
 	return func(o *buildOptions) { o.accessLog = log }
+}
+
+// WithStoreWrapper puts wrap around the opened session store, so a test can
+// watch (count, or fail) every call the server makes to it.
+func WithStoreWrapper(wrap func(store.Store) store.Store) Option {
+	return func(o *buildOptions) { o.wrapStore = wrap }
 }
 
 // WithClock makes sessions, login flows and the sgID client (ID token
@@ -134,6 +143,9 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opt
 	if err != nil {
 		return nil, fmt.Errorf("app: session store: %w", err)
 	}
+	if o.wrapStore != nil {
+		store = o.wrapStore(store)
+	}
 	sessionOpts := session.Options{
 		Store:       store,
 		Secure:      cfg.Secure(),
@@ -153,7 +165,12 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opt
 			log.Warn("AUDIT_HASH_KEY is not set: audit lines name people by a hash under a random key made for this process, so the same person gets a different hash after a restart or on another instance; set AUDIT_HASH_KEY to correlate them")
 		}
 	}
-	deps := web.Deps{Config: cfg, Logger: log, AccessLog: o.accessLog, SGID: client, Store: store, AuditKey: auditKey, Now: o.now}
+	csrfKey, err := csrfKey(cfg)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	deps := web.Deps{Config: cfg, Logger: log, AccessLog: o.accessLog, SGID: client, Store: store, AuditKey: auditKey, CSRFKey: csrfKey, Now: o.now}
 	a := &App{Config: cfg, Store: store, Mock: mock, log: log}
 	if m != nil {
 		deps.Metrics = m
@@ -182,6 +199,21 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opt
 	a.Handler = web.New(deps).Handler()
 	a.cookie = sessions.CookieName()
 	return a, nil
+}
+
+// csrfKey is CSRF_KEY, or else a key derived from the client secret: every
+// instance of one site has the same secret, so a form one instance served
+// is accepted by another without any setting, and the derivation (HKDF with
+// its own label) reveals nothing of the secret.
+func csrfKey(cfg config.Config) ([]byte, error) {
+	if len(cfg.CSRFKey) > 0 {
+		return cfg.CSRFKey, nil
+	}
+	key, err := hkdf.Key(sha256.New, []byte(cfg.ClientSecret), nil, "sgidweb csrf key v1", 32)
+	if err != nil {
+		return nil, fmt.Errorf("app: csrf key: %w", err)
+	}
+	return key, nil
 }
 
 // setUpMock registers this server as a client of a fresh embedded provider:

@@ -75,6 +75,11 @@ type Config struct {
 	// restarts).
 	AuditHashKey []byte
 
+	// CSRFKey keys the HMAC that binds a form's CSRF token to the
+	// browser's CSRF cookie. Empty: the app derives it from the client
+	// secret, which every instance shares.
+	CSRFKey []byte
+
 	// Dev is the development loop (SGIDWEB_DEV=1, which `task dev` sets):
 	// assets are read from AssetsDir on every request and never cached, so
 	// an edit shows on the next reload.
@@ -84,6 +89,9 @@ type Config struct {
 
 // MinAuditHashKey is the shortest AUDIT_HASH_KEY accepted, in bytes.
 const MinAuditHashKey = 32
+
+// MinCSRFKey is the shortest CSRF_KEY accepted, in bytes.
+const MinCSRFKey = 32
 
 // Secure reports whether browsers reach the site over https, which turns on
 // Secure cookies, the __Host- cookie prefix and HSTS.
@@ -191,6 +199,12 @@ func Load(getenv func(string) string) (Config, error) {
 			bad("AUDIT_HASH_KEY", fmt.Sprintf("is %d bytes; at least %d are needed", len(v), MinAuditHashKey), "set a random value such as the output of `openssl rand -hex 32`, the same on every instance")
 		}
 		cfg.AuditHashKey = []byte(v)
+	}
+	if v := getenv("CSRF_KEY"); v != "" {
+		if len(v) < MinCSRFKey {
+			bad("CSRF_KEY", fmt.Sprintf("is %d bytes; at least %d are needed", len(v), MinCSRFKey), "set a random value such as the output of `openssl rand -hex 32`, the same on every instance")
+		}
+		cfg.CSRFKey = []byte(v)
 	}
 	if _, err := sgid.Issuer(cfg.SGIDHostname); err != nil {
 		bad("SGID_HOSTNAME", err.Error(), "use an origin such as https://api.id.gov.sg or https://api-stg.id.gov.sg")

@@ -213,7 +213,10 @@ func TestSpoofedHostNeverChangesTheRedirectURI(t *testing.T) {
 	token := b.csrf("/auth/login")
 	req, _ := http.NewRequest(http.MethodPost, h.url+"/auth/login", strings.NewReader(url.Values{"csrf_token": {token}}.Encode()))
 	req.Host = "evil.example"
-	req.AddCookie(&http.Cookie{Name: h.app.SessionCookieName(), Value: sessionCookie(t, b)})
+	// The client files cookies under req.Host; the browser's own go along.
+	for _, c := range b.Client.Jar.Cookies(req.URL) {
+		req.AddCookie(c)
+	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Origin", h.url)
 	req.Header.Set("Sec-Fetch-Site", "same-origin")

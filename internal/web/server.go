@@ -4,6 +4,7 @@
 package web
 
 import (
+	"crypto/rand"
 	"log/slog"
 	"net"
 	"net/http"
@@ -35,6 +36,10 @@ type Deps struct {
 	Metrics Recorder
 	// AuditKey keys the subject hash in audit lines; it must not be empty.
 	AuditKey []byte
+	// CSRFKey keys the forms' CSRF tokens; instances behind one load
+	// balancer need the same. Empty: a random key, so forms work with
+	// this instance only.
+	CSRFKey []byte
 	// Now is the clock for login flows and logins; time.Now when nil.
 	Now func() time.Time
 }
@@ -50,10 +55,13 @@ type Server struct {
 	mock     http.Handler
 	metrics  Recorder
 	auditKey []byte
-	echo     *echo.Echo
-	csp      string
-	origins  *http.CrossOriginProtection
-	now      func() time.Time
+	csrfKey  []byte
+	// csrfCookie is the CSRF cookie's name: __Host- prefixed under https.
+	csrfCookie string
+	echo       *echo.Echo
+	csp        string
+	origins    *http.CrossOriginProtection
+	now        func() time.Time
 	// requested is what sgID will ask for, as the page shows it before
 	// login: fixed by the configuration, so made once.
 	requested []pages.ConsentItem
@@ -71,6 +79,7 @@ func New(d Deps) *Server {
 		mock:     d.Mock,
 		metrics:  d.Metrics,
 		auditKey: d.AuditKey,
+		csrfKey:  d.CSRFKey,
 		echo:     echo.New(),
 		now:      d.Now,
 	}
@@ -82,6 +91,16 @@ func New(d Deps) *Server {
 	}
 	if s.metrics == nil {
 		s.metrics = noRecorder{}
+	}
+	if len(s.csrfKey) == 0 {
+		s.csrfKey = make([]byte, 32)
+		if _, err := rand.Read(s.csrfKey); err != nil {
+			panic("web: crypto/rand failed: " + err.Error())
+		}
+	}
+	s.csrfCookie = csrfCookieName
+	if d.Config.Secure() {
+		s.csrfCookie = "__Host-" + csrfCookieName
 	}
 	s.csp = contentSecurityPolicy(d.Config)
 	origins, err := newOriginCheck(d.Config.PublicURL)
