@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -62,7 +63,7 @@ type Config struct {
 	SessionLifetime    time.Duration
 
 	// TrustedProxies are the load balancers whose X-Forwarded-For is
-	// believed for the client address (logs only). Empty: the connection's
+	// believed for the client address (logs and login rate limits). Empty: the connection's
 	// address is the client's.
 	TrustedProxies []*net.IPNet
 
@@ -80,6 +81,11 @@ type Config struct {
 	// secret, which every instance shares.
 	CSRFKey []byte
 
+	// LoginRateLimit is how many logins (POST /auth/login) and, apart,
+	// callbacks (GET /auth/callback) one client address may make per
+	// minute, in a burst or spread out; 0 turns the limit off.
+	LoginRateLimit int
+
 	// Dev is the development loop (SGIDWEB_DEV=1, which `task dev` sets):
 	// assets are read from AssetsDir on every request and never cached, so
 	// an edit shows on the next reload.
@@ -92,6 +98,13 @@ const MinAuditHashKey = 32
 
 // MinCSRFKey is the shortest CSRF_KEY accepted, in bytes.
 const MinCSRFKey = 32
+
+// DefaultLoginRateLimit is RATE_LIMIT_LOGIN's default, and maxLoginRateLimit
+// its largest value: beyond it the limit would no longer limit anything.
+const (
+	DefaultLoginRateLimit = 10
+	maxLoginRateLimit     = 100000
+)
 
 // Secure reports whether browsers reach the site over https, which turns on
 // Secure cookies, the __Host- cookie prefix and HSTS.
@@ -205,6 +218,15 @@ func Load(getenv func(string) string) (Config, error) {
 			bad("CSRF_KEY", fmt.Sprintf("is %d bytes; at least %d are needed", len(v), MinCSRFKey), "set a random value such as the output of `openssl rand -hex 32`, the same on every instance")
 		}
 		cfg.CSRFKey = []byte(v)
+	}
+	cfg.LoginRateLimit = DefaultLoginRateLimit
+	if v := strings.TrimSpace(getenv("RATE_LIMIT_LOGIN")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > maxLoginRateLimit {
+			bad("RATE_LIMIT_LOGIN", fmt.Sprintf("%q is not a whole number from 0 to %d", v, maxLoginRateLimit), "set the logins allowed per minute per client address, such as 10, or 0 to turn the limit off")
+		} else {
+			cfg.LoginRateLimit = n
+		}
 	}
 	if _, err := sgid.Issuer(cfg.SGIDHostname); err != nil {
 		bad("SGID_HOSTNAME", err.Error(), "use an origin such as https://api.id.gov.sg or https://api-stg.id.gov.sg")

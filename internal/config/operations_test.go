@@ -116,3 +116,27 @@ func TestCSRFKey(t *testing.T) {
 		t.Error("the error quotes the secret key")
 	}
 }
+
+func TestLoginRateLimit(t *testing.T) {
+	for _, tc := range []struct {
+		value string
+		want  int
+		bad   bool
+	}{
+		{"", DefaultLoginRateLimit, false},
+		{"30", 30, false},
+		{"0", 0, false},
+		{"-1", 0, true},
+		{"ten", 0, true},
+		{"10/m", 0, true},
+		{"100001", 0, true},
+	} {
+		cfg, err := Load(env(map[string]string{"RATE_LIMIT_LOGIN": tc.value}))
+		switch {
+		case tc.bad && (err == nil || variableOf(err)[0] != "RATE_LIMIT_LOGIN"):
+			t.Errorf("RATE_LIMIT_LOGIN=%q: want an error naming it, got %v", tc.value, err)
+		case !tc.bad && (err != nil || cfg.LoginRateLimit != tc.want):
+			t.Errorf("RATE_LIMIT_LOGIN=%q: want %d, got %d (%v)", tc.value, tc.want, cfg.LoginRateLimit, err)
+		}
+	}
+}

@@ -35,12 +35,14 @@ func (s *Server) routes() {
 	// Everything a person sees runs with their session and CSRF checks.
 	personal := []echo.MiddlewareFunc{s.sessions.Middleware(), s.checkCSRF, s.noStore}
 	get(e, "/", s.home, personal...)
-	e.POST("/auth/login", s.login, personal...)
+	// Logins and callbacks are limited per client address, each apart:
+	// both cost a session write, and a callback calls sgID.
+	e.POST("/auth/login", s.login, limited(s.loginLimit, personal)...)
 	// The one GET that changes state: OAuth 2.0 returns the person with a
 	// redirect, which browsers follow with GET. It acts only on a flow this
 	// browser started (state), spends it once, and renews the session token.
 	// It gets no HEAD route: a HEAD must not spend the flow.
-	e.GET(callbackRoute, s.callback, personal...)
+	e.GET(callbackRoute, s.callback, limited(s.callbackLimit, personal)...)
 	e.POST("/auth/logout", s.logout, personal...)
 	get(e, "/fragments/login-button", s.loginButtonFragment, personal...)
 	get(e, "/fragments/consent-status", s.consentStatusFragment, personal...)
@@ -48,6 +50,15 @@ func (s *Server) routes() {
 	if s.cfg.MockMode {
 		get(e, "/dev/gallery", s.gallery, personal...)
 	}
+}
+
+// limited puts limit, when there is one, before m, so that a refused
+// request costs no session load.
+func limited(limit echo.MiddlewareFunc, m []echo.MiddlewareFunc) []echo.MiddlewareFunc {
+	if limit == nil {
+		return m
+	}
+	return append([]echo.MiddlewareFunc{limit}, m...)
 }
 
 // get registers a read-only route for GET and HEAD: Echo does not answer

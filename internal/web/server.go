@@ -58,10 +58,13 @@ type Server struct {
 	csrfKey  []byte
 	// csrfCookie is the CSRF cookie's name: __Host- prefixed under https.
 	csrfCookie string
-	echo       *echo.Echo
-	csp        string
-	origins    *http.CrossOriginProtection
-	now        func() time.Time
+	// loginLimit and callbackLimit limit each client's logins and
+	// callbacks (RATE_LIMIT_LOGIN); nil when off.
+	loginLimit, callbackLimit echo.MiddlewareFunc
+	echo                      *echo.Echo
+	csp                       string
+	origins                   *http.CrossOriginProtection
+	now                       func() time.Time
 	// requested is what sgID will ask for, as the page shows it before
 	// login: fixed by the configuration, so made once.
 	requested []pages.ConsentItem
@@ -112,6 +115,9 @@ func New(d Deps) *Server {
 		origins = http.NewCrossOriginProtection()
 	}
 	s.origins = origins
+	if n := d.Config.LoginRateLimit; n > 0 {
+		s.loginLimit, s.callbackLimit = s.perMinuteLimit(n), s.perMinuteLimit(n)
+	}
 	s.requested = requestedItems(d.SGID.Scopes())
 	s.echo.HideBanner = true
 	s.echo.HidePort = true
@@ -121,8 +127,8 @@ func New(d Deps) *Server {
 	return s
 }
 
-// ipExtractor decides where the client address (used in logs only) comes
-// from. Without trusted proxies it is the connection's peer. With them,
+// ipExtractor decides where the client address (in logs, and the key of
+// the login rate limits) comes from. Without trusted proxies it is the connection's peer. With them,
 // X-Forwarded-For is read from the right, skipping only the configured
 // proxies: Echo's defaults (loopback, link-local, private networks) are
 // turned off, because on a shared network they would let any neighbour
