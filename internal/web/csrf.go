@@ -43,8 +43,11 @@ func (s *Server) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 			// limitBody to refuse up front.
 			if err := req.ParseForm(); err != nil {
 				var tooLarge *http.MaxBytesError
-				if errors.As(err, &tooLarge) {
+				switch {
+				case errors.As(err, &tooLarge):
 					return echo.NewHTTPError(http.StatusRequestEntityTooLarge, "The request is too large.")
+				case bodyReadError(req) != nil:
+					return clientClosed(err)
 				}
 				return echo.NewHTTPError(http.StatusBadRequest, "The form could not be read.")
 			}
