@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -56,15 +57,17 @@ type Server struct {
 	metrics  Recorder
 	auditKey []byte
 	csrfKey  []byte
+	echo     *echo.Echo
+	csp      string
+	origins  *http.CrossOriginProtection
+	now      func() time.Time
 	// csrfCookie is the CSRF cookie's name: __Host- prefixed under https.
 	csrfCookie string
 	// loginLimit and callbackLimit limit each client's logins and
 	// callbacks (RATE_LIMIT_LOGIN); nil when off.
 	loginLimit, callbackLimit echo.MiddlewareFunc
-	echo                      *echo.Echo
-	csp                       string
-	origins                   *http.CrossOriginProtection
-	now                       func() time.Time
+	// draining is set once shutdown begins; /readyz then answers 503.
+	draining atomic.Bool
 	// requested is what sgID will ask for, as the page shows it before
 	// login: fixed by the configuration, so made once.
 	requested []pages.ConsentItem

@@ -75,6 +75,8 @@ func TestPageWhoseSessionCannotBeSavedIsTheOutagePage(t *testing.T) {
 	t.Cleanup(func() { mem.Close() })
 	st := &brokenCommits{Store: mem}
 	h := serverWithStore(t, st)
+	// The site's own origin: a request for another host is redirected there.
+	const origin = "http://127.0.0.1:8080"
 	jar := map[string]*http.Cookie{}
 	do := func(req *http.Request) (*http.Response, string) {
 		for _, c := range jar {
@@ -90,13 +92,13 @@ func TestPageWhoseSessionCannotBeSavedIsTheOutagePage(t *testing.T) {
 		return res, string(body)
 	}
 	post := func(path, token string) *http.Request {
-		req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(url.Values{"csrf_token": {token}}.Encode()))
+		req := httptest.NewRequest(http.MethodPost, origin+path, strings.NewReader(url.Values{"csrf_token": {token}}.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.Header.Set("Sec-Fetch-Site", "same-origin")
 		return req
 	}
 	loginToken := func() string {
-		_, body := do(httptest.NewRequest(http.MethodGet, "/fragments/login-button", nil))
+		_, body := do(httptest.NewRequest(http.MethodGet, origin+"/fragments/login-button", nil))
 		doc, _ := goquery.NewDocumentFromReader(strings.NewReader(body))
 		return doc.Find(`form[action="/auth/login"] input[name="csrf_token"]`).AttrOr("value", "")
 	}
@@ -110,7 +112,7 @@ func TestPageWhoseSessionCannotBeSavedIsTheOutagePage(t *testing.T) {
 	if token == "" || st.attempts != 0 {
 		t.Fatalf("the login button while the store refuses writes: token %q after %d commits", token, st.attempts)
 	}
-	for _, req := range []*http.Request{httptest.NewRequest(http.MethodGet, "/", nil), post("/auth/login", token)} {
+	for _, req := range []*http.Request{httptest.NewRequest(http.MethodGet, origin+"/", nil), post("/auth/login", token)} {
 		sessionBefore := jar[session.CookieName]
 		res, body := do(req)
 		if res.StatusCode != http.StatusServiceUnavailable {
