@@ -18,6 +18,7 @@ import (
 
 	"github.com/sgidweb/sgidweb/assets"
 	"github.com/sgidweb/sgidweb/internal/config"
+	"github.com/sgidweb/sgidweb/internal/gateway"
 	"github.com/sgidweb/sgidweb/internal/metrics"
 	"github.com/sgidweb/sgidweb/internal/mocksgid"
 	"github.com/sgidweb/sgidweb/internal/session"
@@ -188,7 +189,18 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opt
 		store.Close()
 		return nil, err
 	}
-	deps := web.Deps{Config: cfg, Logger: log, AccessLog: o.accessLog, SGID: client, Store: store, AuditKey: auditKey, CSRFKey: csrfKey, Now: o.now}
+	gatewayKey := cfg.GatewayKey
+	if gatewayKey == nil {
+		if gatewayKey, err = gateway.GenerateKey(); err != nil {
+			store.Close()
+			return nil, fmt.Errorf("app: %w", err)
+		}
+		if !cfg.MockMode { // in development one instance runs, and restarts are expected
+			log.Warn("GATEWAY_SIGNING_KEY is not set: identity assertions for guarded apps are signed with a key made for this process, so every instance (and every restart) publishes a different JWKS; set GATEWAY_SIGNING_KEY or GATEWAY_SIGNING_KEY_FILE to the same P-256 key on every instance",
+				"kid", gatewayKey.KeyID())
+		}
+	}
+	deps := web.Deps{Config: cfg, Logger: log, AccessLog: o.accessLog, SGID: client, Store: store, AuditKey: auditKey, CSRFKey: csrfKey, Now: o.now, GatewayKey: gatewayKey}
 	a := &App{Config: cfg, Store: store, Mock: mock, log: log, sgid: client, wait: o.wait}
 	if m != nil {
 		deps.Metrics = m
@@ -267,7 +279,7 @@ func setUpMock(cfg config.Config, log *slog.Logger) (config.Config, *mocksgid.Pr
 	if err != nil {
 		return cfg, nil, nil, fmt.Errorf("app: mock provider: %w", err)
 	}
-	transport := inProcess(cfg.SGIDHostname, http.StripPrefix(config.MockPath, mock.Handler()))
+	transport := inProcess(cfg.SGIDHostname, http.StripPrefix(cfg.Path(config.MockPath), mock.Handler()))
 	return cfg, mock, &http.Client{Transport: transport, Timeout: cfg.Timeout}, nil
 }
 
@@ -306,7 +318,10 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		a.log.Warn("MOCK MODE: no sgID credentials are set, so logins use the embedded mock sgID; this is for development only",
 			"mock_issuer", a.Config.SGIDHostname+"/v2")
 	}
-	a.log.Info("serving", "addr", ln.Addr().String(), "public_url", a.Config.PublicURL.String(), "session_store", a.Store.Kind())
+	a.log.Info("serving", "addr", ln.Addr().String(), "public_url", a.Config.PublicURL.String(), "base_path", a.Config.BasePath, "session_store", a.Store.Kind())
+	if a.Config.UpstreamURL != nil {
+		a.log.Info("guarding an app: requests outside the base path go to it for logged-in people", "upstream", a.Config.UpstreamURL.String())
+	}
 
 	refreshCtx, stopRefresh := context.WithCancel(ctx)
 	refreshed := make(chan struct{})

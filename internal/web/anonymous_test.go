@@ -9,6 +9,7 @@ import (
 	"github.com/sgidweb/sgidweb/assets"
 	"github.com/sgidweb/sgidweb/internal/app"
 	"github.com/sgidweb/sgidweb/internal/apptest"
+	"github.com/sgidweb/sgidweb/internal/gatewaytest"
 	"github.com/sgidweb/sgidweb/internal/session/store"
 )
 
@@ -24,62 +25,87 @@ func startCountedSite(t *testing.T, env map[string]string) (*site, *countingStor
 	return s, counting
 }
 
-// visitorGets is every GET a visitor who is not logged in can make.
-var visitorGets = []string{
-	"/",
-	"/fragments/login-button",
-	"/fragments/consent-status",
-	"/fragments/profile",
-	assets.Path("css/app.css"),
-	assets.Path("js/htmx-2.0.8.min.js"),
-	"/favicon.ico",
-	"/healthz",
-	"/readyz",
-	"/dev/gallery",
-	"/no/such/page",
-	"/auth/callback",
-	"/mock-sgid/v2/.well-known/openid-configuration",
-	"/mock-sgid/v2/.well-known/jwks.json",
+// visitorGets is every GET a visitor who is not logged in can make, under
+// base ("/" or a BASE_PATH). GET /auth/login is left out: it starts a
+// login, as pressing the button does.
+func visitorGets(base string) []string {
+	paths := []string{
+		"",
+		"fragments/login-button",
+		"fragments/consent-status",
+		"fragments/profile",
+		strings.TrimPrefix(assets.Path("css/app.css"), "/"),
+		strings.TrimPrefix(assets.Path("js/htmx-2.0.8.min.js"), "/"),
+		"healthz",
+		"readyz",
+		"dev/gallery",
+		"no/such/page",
+		"auth/callback",
+		"auth/verify",
+		".well-known/jwks.json",
+		"mock-sgid/v2/.well-known/openid-configuration",
+		"mock-sgid/v2/.well-known/jwks.json",
+	}
+	for i, p := range paths {
+		paths[i] = base + p
+	}
+	return paths
 }
 
 // A visitor who has not pressed "Login with sgID" costs the session store
 // nothing: no read, no write, whatever they open and however often, with or
-// without the cookies the site gave them.
+// without the cookies the site gave them; in front of a guarded app too.
 func TestAnonymousVisitsTouchNoStore(t *testing.T) {
-	s, counting := startCountedSite(t, nil)
-	keeper := s.newBrowser() // keeps every cookie it is given
-	for _, path := range visitorGets {
-		for _, method := range []string{http.MethodGet, http.MethodHead} {
-			req, _ := http.NewRequest(method, s.url+path, nil)
-			p := s.newBrowser().Do(req)
-			if p.Status >= 500 {
-				t.Errorf("%s %s without cookies: %d", method, path, p.Status)
+	app := gatewaytest.StartApp(t)
+	for _, tc := range []struct {
+		name  string
+		env   map[string]string
+		paths []string
+	}{
+		{"the site alone", nil, append(visitorGets("/"), "/favicon.ico")},
+		{"guarding an app", map[string]string{"BASE_PATH": "/sgid/", "UPSTREAM_URL": app.URL},
+			append(visitorGets("/sgid/"), "/sgid", "/", "/app/page?x=1", "/favicon.ico")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, counting := startCountedSite(t, tc.env)
+			keeper := s.newBrowser() // keeps every cookie it is given
+			for _, path := range tc.paths {
+				for _, method := range []string{http.MethodGet, http.MethodHead} {
+					req, _ := http.NewRequest(method, s.url+path, nil)
+					req.Header.Set("Accept", "text/html")
+					if p := s.newBrowser().Do(req); p.Status >= 500 {
+						t.Errorf("%s %s without cookies: %d", method, path, p.Status)
+					}
+					req, _ = http.NewRequest(method, s.url+path, nil)
+					req.Header.Set("Accept", "text/html")
+					keeper.Do(req)
+				}
 			}
-			req, _ = http.NewRequest(method, s.url+path, nil)
-			keeper.Do(req)
-		}
-	}
-	if n := counting.writes.Load(); n != 0 {
-		t.Errorf("anonymous visits made %d session store writes, want none", n)
-	}
-	if n := counting.calls.Load(); n != 0 {
-		t.Errorf("anonymous visits made %d session store calls, want none", n)
-	}
-	for _, c := range keeper.Client.Jar.Cookies(mustURL(t, s.url)) {
-		if c.Name == s.app.SessionCookieName() {
-			t.Errorf("a visitor got a session cookie before logging in")
-		}
-	}
+			if n := counting.writes.Load(); n != 0 {
+				t.Errorf("anonymous visits made %d session store writes, want none", n)
+			}
+			if n := counting.calls.Load(); n != 0 {
+				t.Errorf("anonymous visits made %d session store calls, want none", n)
+			}
+			for _, c := range keeper.Client.Jar.Cookies(mustURL(t, s.url)) {
+				if c.Name == s.app.SessionCookieName() {
+					t.Errorf("a visitor got a session cookie before logging in")
+				}
+			}
 
-	// The counter sees the store: pressing the button makes the session.
-	if authorize := keeper.startLogin(); !strings.Contains(authorize, "/oauth/authorize?") {
-		t.Fatalf("login did not start: %q", authorize)
-	}
-	if counting.writes.Load() == 0 {
-		t.Fatal("POST /auth/login wrote nothing: the counting store cannot see writes")
-	}
-	if sessionCookie(t, keeper) == "" {
-		t.Fatal("POST /auth/login set no session cookie")
+			// The counter sees the store: pressing the button makes the session.
+			home := keeper.get(s.app.Config.Path("/"))
+			token := home.Doc.Find(`[data-testid="login-form"] input[name="csrf_token"]`).AttrOr("value", "")
+			if p := keeper.post(s.app.Config.Path("/auth/login"), url.Values{"csrf_token": {token}}, nil); p.Status != http.StatusSeeOther {
+				t.Fatalf("POST /auth/login: want 303, got %d", p.Status)
+			}
+			if counting.writes.Load() == 0 {
+				t.Fatal("POST /auth/login wrote nothing: the counting store cannot see writes")
+			}
+			if sessionCookie(t, keeper) == "" {
+				t.Fatal("POST /auth/login set no session cookie")
+			}
+		})
 	}
 }
 

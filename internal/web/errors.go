@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"net/http"
@@ -19,18 +20,20 @@ type pageError struct {
 	reason  string
 	title   string
 	message string
+	// retryURL is where "Try again" leads; the home page when empty.
+	retryURL string
 }
 
 func (e *pageError) Error() string { return "web: " + e.reason }
 
-// StatusClientClosed is what the access log and metrics record for a
-// request whose client went away before the answer, as nginx does: the
-// client's doing, not a failure of ours.
-const StatusClientClosed = 499
+// statusClientGone is what the access log and metrics record for a
+// request whose client went away before the answer (nginx's code for it):
+// the client's doing, not a failure of ours. Nobody receives it.
+const statusClientGone = 499
 
 // errClientClosed is the "page" for a client that has gone: nobody reads
 // it, so it has no words.
-var errClientClosed = &pageError{status: StatusClientClosed, reason: "client_closed"}
+var errClientClosed = &pageError{status: statusClientGone, reason: "client_closed"}
 
 // clientClosedError is errClientClosed with the error that showed it.
 type clientClosedError struct{ err error }
@@ -38,7 +41,8 @@ type clientClosedError struct{ err error }
 func (e *clientClosedError) Error() string { return "web: client closed: " + e.err.Error() }
 func (e *clientClosedError) Unwrap() error { return e.err }
 
-// clientClosed marks err as the client going away (its body stopped).
+// clientClosed marks err as the client going away (its body stopped, or it
+// left before the guarded application answered).
 func clientClosed(err error) error { return &clientClosedError{err: err} }
 
 // handleError is the one place errors become pages. Nothing from the error
@@ -70,7 +74,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 	}
 	// Only sgID's GET is a login attempt; a HEAD or POST there (a probe, a
 	// scanner) answers 405 and is not counted as a failed login.
-	if c.Path() == callbackRoute && c.Request().Method == http.MethodGet {
+	if c.Path() == s.cfg.Path(callbackRoute) && c.Request().Method == http.MethodGet {
 		s.metrics.LoginFailed(pe.reason)
 		s.audit(c, auditLoginFailed, "", pe.reason)
 	}
@@ -79,7 +83,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 		Status:    pe.status,
 		Title:     pe.title,
 		Message:   pe.message,
-		RetryURL:  "/",
+		RetryURL:  cmp.Or(pe.retryURL, s.cfg.Path("/")),
 		RequestID: RequestID(c.Request().Context()),
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")

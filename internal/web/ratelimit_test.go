@@ -106,6 +106,23 @@ func TestCallbacksAreLimitedPerClientAddress(t *testing.T) {
 	}
 }
 
+// The login link (GET /auth/login, where a guarded page sends a person)
+// starts a login as the button does, so both draw on one limit.
+func TestLoginLinkSharesTheButtonsLimit(t *testing.T) {
+	s, _ := startLimitedSite(t, nil)
+	b := s.newBrowser()
+	token := b.csrf("/auth/login")
+	for i := range 2 {
+		if p := pressLogin(b, token, nil); p.Status != http.StatusSeeOther {
+			t.Fatalf("login %d of 3: want 303, got %d", i+1, p.Status)
+		}
+	}
+	if p := b.get("/auth/login?return_to=/elsewhere"); p.Status != http.StatusSeeOther {
+		t.Fatalf("the link as login 3 of 3: want 303, got %d", p.Status)
+	}
+	wantLimited(t, s, b.get("/auth/login?return_to=/elsewhere"), "GET /auth/login")
+}
+
 // RATE_LIMIT_LOGIN=0 turns the limits off.
 func TestLoginLimitCanBeTurnedOff(t *testing.T) {
 	s, _ := startLimitedSite(t, map[string]string{"RATE_LIMIT_LOGIN": "0"})

@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/sgidweb/sgidweb/internal/config"
+	"github.com/sgidweb/sgidweb/internal/gateway"
 	"github.com/sgidweb/sgidweb/internal/session"
 	"github.com/sgidweb/sgidweb/internal/session/store"
 	"github.com/sgidweb/sgidweb/internal/sgid"
@@ -43,6 +44,9 @@ type Deps struct {
 	CSRFKey []byte
 	// Now is the clock for login flows and logins; time.Now when nil.
 	Now func() time.Time
+	// GatewayKey signs the identity assertions of forward auth and the
+	// proxy; a fresh key when nil.
+	GatewayKey *gateway.Key
 }
 
 // Server holds the dependencies every handler uses.
@@ -71,6 +75,11 @@ type Server struct {
 	// requested is what sgID will ask for, as the page shows it before
 	// login: fixed by the configuration, so made once.
 	requested []pages.ConsentItem
+	// assertions and gate answer forward auth; proxy forwards to the
+	// guarded app (nil without UPSTREAM_URL).
+	assertions *gateway.Assertions
+	gate       *gateway.Gate
+	proxy      *gateway.Proxy
 }
 
 // New builds the server and its routes.
@@ -122,6 +131,7 @@ func New(d Deps) *Server {
 		s.loginLimit, s.callbackLimit = s.perMinuteLimit(n), s.perMinuteLimit(n)
 	}
 	s.requested = requestedItems(d.SGID.Scopes())
+	s.setUpGateway(d.GatewayKey)
 	s.echo.HideBanner = true
 	s.echo.HidePort = true
 	s.echo.HTTPErrorHandler = s.handleError

@@ -201,7 +201,8 @@ func TestEveryPostNeedsSameOriginAndToken(t *testing.T) {
 }
 
 // TestGetsChangeNothing visits every GET route while logged in: the person
-// stays logged in, and the routes that change state refuse GET.
+// stays logged in, and the routes that change state refuse GET (a login
+// link sends someone logged in on without starting a login).
 func TestGetsChangeNothing(t *testing.T) {
 	s := startSite(t, nil)
 	b := s.newBrowser()
@@ -212,10 +213,11 @@ func TestGetsChangeNothing(t *testing.T) {
 			t.Errorf("GET %s: want 200, got %d", path, p.Status)
 		}
 	}
-	for _, path := range []string{"/auth/login", "/auth/logout"} {
-		if p := b.get(path); p.Status != http.StatusMethodNotAllowed && p.Status != http.StatusNotFound {
-			t.Errorf("GET %s: want 404 or 405, got %d", path, p.Status)
-		}
+	if p := b.get("/auth/logout"); p.Status != http.StatusMethodNotAllowed && p.Status != http.StatusNotFound {
+		t.Errorf("GET /auth/logout: want 404 or 405, got %d", p.Status)
+	}
+	if p := b.get("/auth/login?return_to=/fragments/profile"); p.Status != http.StatusSeeOther || p.Header.Get("Location") != "/fragments/profile" {
+		t.Errorf("GET /auth/login while logged in: want 303 to return_to, got %d %q", p.Status, p.Header.Get("Location"))
 	}
 	if !loggedIn(b) || sessionCookie(t, b) != before {
 		t.Fatal("a GET changed the session")
