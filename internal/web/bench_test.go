@@ -13,7 +13,8 @@ func benchmarkLoggedInHome(b *testing.B, store string) {
 	s := startSite(b, map[string]string{"SESSION_STORE": store})
 	br := s.newBrowser()
 	br.login(s.app.Mock.Personas()[0].ID, true)
-	req := httptest.NewRequest(http.MethodGet, "/", nil)
+	// On the site's own host: another one is redirected to PUBLIC_URL.
+	req := httptest.NewRequest(http.MethodGet, s.url+"/", nil)
 	req.AddCookie(&http.Cookie{Name: s.app.SessionCookieName(), Value: sessionCookie(b, br)})
 	h := s.app.Handler
 	b.ReportAllocs()
