@@ -81,8 +81,8 @@ type Config struct {
 	SessionLifetime    time.Duration
 
 	// TrustedProxies are the load balancers whose X-Forwarded-For is
-	// believed for the client address (logs and login rate limits). Empty: the connection's
-	// address is the client's.
+	// believed for the client address (logs and login rate limits).
+	// Empty: the connection's address is the client's.
 	TrustedProxies []*net.IPNet
 
 	// ShutdownDelay is how long the server keeps serving after SIGTERM
@@ -103,9 +103,10 @@ type Config struct {
 	// secret, which every instance shares.
 	CSRFKey []byte
 
-	// LoginRateLimit is how many logins (POST /auth/login) and, apart,
-	// callbacks (GET /auth/callback) one client address may make per
-	// minute, in a burst or spread out; 0 turns the limit off.
+	// LoginRateLimit is how many logins (the button's POST and the link's
+	// GET /auth/login together) and, apart, callbacks (GET /auth/callback)
+	// one client address may make per minute, in a burst or spread out; 0
+	// turns the limits off.
 	LoginRateLimit int
 
 	// Dev is the development loop (SGIDWEB_DEV=1, which `task dev` sets):

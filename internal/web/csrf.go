@@ -64,12 +64,12 @@ func (s *Server) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 // session per visitor would make every anonymous page view a store write.
 // So the token is bound to a random value in a cookie of its own: the token
 // is an HMAC of that value under the server's CSRF key, which instances
-// share (CSRF_KEY, or else a key derived from the client secret). The
-// token works only beside the cookie of the browser it was given to.
-// Another site can neither read the cookie nor compute
-// the HMAC, so it cannot forge the pair; under https the __Host- prefix
-// stops a sibling site from planting a cookie of its choosing, and the
-// origin check above refuses such a site's forms besides.
+// share (CSRF_KEY, or else a key derived from the client secret), and it
+// works only beside the cookie of the browser it was given to. Another site
+// can neither read the cookie nor compute the HMAC, so it cannot forge the
+// pair; under https the __Host- prefix stops a sibling site from planting a
+// cookie of its choosing, and the origin check above refuses such a site's
+// forms besides.
 const (
 	csrfCookieName  = "sgidweb_csrf"
 	csrfCookieBytes = 32
