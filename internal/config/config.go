@@ -12,9 +12,11 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/sgidweb/sgidweb/internal/gateway"
 	"github.com/sgidweb/sgidweb/internal/session/store/spec"
 	"github.com/sgidweb/sgidweb/internal/sgid"
 )
@@ -31,8 +33,14 @@ const (
 	DefaultLifetime     = 12 * time.Hour
 	DefaultClockLeeway  = 60 * time.Second
 	DefaultAssetsDir    = "assets"
+	// DefaultShutdownDelay is how long the server keeps serving after
+	// SIGTERM with /readyz at 503: long enough for a load balancer's
+	// readiness probe to see it and stop sending new requests.
+	DefaultShutdownDelay = 5 * time.Second
+	DefaultBasePath      = "/"
 
-	// MockPath is where the embedded mock sgID is mounted in mock mode.
+	// MockPath is where the embedded mock sgID is mounted in mock mode,
+	// under BasePath (see Config.Path).
 	MockPath = "/mock-sgid"
 )
 
@@ -40,6 +48,17 @@ const (
 type Config struct {
 	Addr      string
 	PublicURL *url.URL // origin only: scheme://host[:port]
+	// BasePath is where every route of ours lives: "/" or a path such as
+	// "/sgid/" (always starting and ending with "/"), so that a guarded
+	// app can own the rest of the origin.
+	BasePath string
+
+	// UpstreamURL is the app the built-in proxy guards: every request
+	// outside BasePath goes there for logged-in people. nil: no proxy.
+	UpstreamURL *url.URL
+	// GatewayKey signs the identity assertions upstreams receive. nil: the
+	// app makes one at start (each instance then publishes its own).
+	GatewayKey *gateway.Key
 
 	// MockMode is true when no sgID credentials are set: the embedded mock
 	// provider answers under MockPath and SGIDHostname points at it.
@@ -62,9 +81,13 @@ type Config struct {
 	SessionLifetime    time.Duration
 
 	// TrustedProxies are the load balancers whose X-Forwarded-For is
-	// believed for the client address (logs only). Empty: the connection's
-	// address is the client's.
+	// believed for the client address (logs and login rate limits).
+	// Empty: the connection's address is the client's.
 	TrustedProxies []*net.IPNet
+
+	// ShutdownDelay is how long the server keeps serving after SIGTERM
+	// while /readyz answers 503, before it stops accepting connections.
+	ShutdownDelay time.Duration
 
 	MetricsAddr string
 	DebugAddr   string // pprof listener, loopback only; empty: off
@@ -74,6 +97,17 @@ type Config struct {
 	// the app makes a random one per process (hashes then differ across
 	// restarts).
 	AuditHashKey []byte
+
+	// CSRFKey keys the HMAC that binds a form's CSRF token to the
+	// browser's CSRF cookie. Empty: the app derives it from the client
+	// secret, which every instance shares.
+	CSRFKey []byte
+
+	// LoginRateLimit is how many logins (the button's POST and the link's
+	// GET /auth/login together) and, apart, callbacks (GET /auth/callback)
+	// one client address may make per minute, in a burst or spread out; 0
+	// turns the limits off.
+	LoginRateLimit int
 
 	// Dev is the development loop (SGIDWEB_DEV=1, which `task dev` sets):
 	// assets are read from AssetsDir on every request and never cached, so
@@ -88,6 +122,31 @@ type Config struct {
 
 // MinAuditHashKey is the shortest AUDIT_HASH_KEY accepted, in bytes.
 const MinAuditHashKey = 32
+
+// MinCSRFKey is the shortest CSRF_KEY accepted, in bytes.
+const MinCSRFKey = 32
+
+// DefaultLoginRateLimit is RATE_LIMIT_LOGIN's default, and maxLoginRateLimit
+// its largest value: beyond it the limit would no longer limit anything.
+const (
+	DefaultLoginRateLimit = 10
+	maxLoginRateLimit     = 100000
+)
+
+// Path returns the address of one of our routes, such as "/auth/callback",
+// under BasePath: "/auth/callback" at "/", "/sgid/auth/callback" at "/sgid/".
+func (c Config) Path(sitePath string) string {
+	if c.BasePath == "" || c.BasePath == "/" {
+		return sitePath
+	}
+	return c.BasePath + strings.TrimPrefix(sitePath, "/")
+}
+
+// Issuer is the iss of the identity assertions and the address under which
+// their keys are published: PUBLIC_URL + BASE_PATH.
+func (c Config) Issuer() string {
+	return strings.TrimSuffix(c.PublicURL.String(), "/") + c.Path("/")
+}
 
 // Secure reports whether browsers reach the site over https, which turns on
 // Secure cookies, the __Host- cookie prefix and HSTS.
@@ -129,16 +188,50 @@ func Load(getenv func(string) string) (Config, error) {
 		LogFormat:    get("LOG_FORMAT", ""),
 	}
 
-	if _, _, err := net.SplitHostPort(cfg.Addr); err != nil {
+	addrHost, addrPort, addrErr := net.SplitHostPort(cfg.Addr)
+	if addrErr != nil {
 		bad("ADDR", fmt.Sprintf("%q is not host:port", cfg.Addr), "use a listen address such as localhost:8080 or :8080")
 	}
+	addrLoopback := addrErr == nil && IsLoopback(addrHost)
 
-	publicURL, err := parseOrigin(get("PUBLIC_URL", DefaultPublicURL))
+	// A server listening on this machine alone is reached at that port:
+	// ADDR=localhost:8096 without PUBLIC_URL must not send logins back to
+	// 8080, where nothing runs. Port 0 (any free port) has nothing to follow.
+	defaultPublicURL := DefaultPublicURL
+	if port, err := strconv.Atoi(addrPort); addrLoopback && err == nil && port > 0 {
+		defaultPublicURL = "http://" + net.JoinHostPort("localhost", addrPort)
+	}
+	publicURL, err := parseOrigin(get("PUBLIC_URL", defaultPublicURL))
 	if err != nil {
 		bad("PUBLIC_URL", err.Error(), "set the origin browsers use, such as https://login.example.gov.sg (no path)")
 		publicURL, _ = url.Parse(DefaultPublicURL)
 	}
 	cfg.PublicURL = publicURL
+
+	basePath, err := parseBasePath(get("BASE_PATH", DefaultBasePath))
+	if err != nil {
+		bad("BASE_PATH", err.Error(), "use a path such as /sgid/ (letters, digits, - _ . ~ between slashes), or unset it to serve at /")
+		basePath = DefaultBasePath
+	}
+	cfg.BasePath = basePath
+	if raw := get("UPSTREAM_URL", ""); raw != "" {
+		upstream, err := parseUpstream(raw, cfg.PublicURL)
+		switch {
+		case err != nil:
+			bad("UPSTREAM_URL", err.Error(), "set the address sgidweb reaches the guarded app at, such as http://127.0.0.1:3000")
+		case cfg.BasePath == "/":
+			bad("UPSTREAM_URL", "is set while BASE_PATH is /, so no address is left for the app", "set BASE_PATH to a path the app does not use, such as /sgid/")
+		default:
+			cfg.UpstreamURL = upstream
+		}
+	}
+	if keyText, keyVar := readKey(getenv, "GATEWAY_SIGNING_KEY", bad); strings.TrimSpace(keyText) != "" {
+		key, err := gateway.ParseKey(keyText)
+		if err != nil {
+			bad(keyVar, "is not a usable signing key: "+err.Error(), "make one with `openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256` and set the same on every instance")
+		}
+		cfg.GatewayKey = key
+	}
 
 	cfg.Timeout = duration(getenv, "SGID_TIMEOUT", DefaultTimeout, bad)
 	cfg.ClockLeeway = duration(getenv, "SGID_CLOCK_LEEWAY", DefaultClockLeeway, bad)
@@ -152,12 +245,25 @@ func Load(getenv func(string) string) (Config, error) {
 	hasKey := strings.TrimSpace(keyText) != ""
 
 	explicitHost := strings.TrimSpace(getenv("SGID_HOSTNAME")) != ""
-	cfg.MockMode = cfg.ClientID == "" && cfg.ClientSecret == "" && !hasKey
+	hasCredentials := cfg.ClientID != "" || cfg.ClientSecret != "" || hasKey
+	mockAsked := onOff(getenv, "SGID_MOCK", "set SGID_MOCK=1 to use the embedded mock off this machine, or unset it", bad)
+	cfg.MockMode = !hasCredentials
 	switch {
+	case mockAsked && hasCredentials:
+		// Either guess could be wrong in the worst way: real people sent
+		// to a fake provider, or a demo logging into real sgID.
+		bad("SGID_MOCK", "is on while sgID credentials are set", "unset SGID_MOCK to log in with sgID, or unset SGID_CLIENT_ID, SGID_CLIENT_SECRET and SGID_PRIVATE_KEY to use the embedded mock")
 	case cfg.MockMode && explicitHost:
 		bad("SGID_HOSTNAME", "is set but there are no sgID credentials", "also set SGID_CLIENT_ID, SGID_CLIENT_SECRET and SGID_PRIVATE_KEY, or unset SGID_HOSTNAME to use the embedded mock")
 	case cfg.MockMode:
-		cfg.SGIDHostname = strings.TrimSuffix(cfg.PublicURL.String(), "/") + MockPath
+		// The mock lets anyone log in as anyone: where other people can
+		// reach the server, and a fork guards pages with it, that is an
+		// open door. Only this machine, or an explicit SGID_MOCK=1.
+		if !mockAsked && addrErr == nil && (!addrLoopback || !IsLoopback(cfg.PublicURL.Hostname())) {
+			bad("SGID_CLIENT_ID", fmt.Sprintf("is empty, so the embedded mock sgID would log anyone in as anyone, and PUBLIC_URL (%s) or ADDR (%s) is not on this machine alone", cfg.PublicURL, cfg.Addr),
+				"set SGID_CLIENT_ID, SGID_CLIENT_SECRET and SGID_PRIVATE_KEY from the sgID developer portal; or listen on localhost; or, for a demo that others must reach, set SGID_MOCK=1 (never in production)")
+		}
+		cfg.SGIDHostname = strings.TrimSuffix(cfg.PublicURL.String(), "/") + cfg.Path(MockPath)
 	default:
 		cfg.SGIDHostname = get("SGID_HOSTNAME", DefaultSGIDHostname)
 		if cfg.ClientID == "" {
@@ -196,17 +302,33 @@ func Load(getenv func(string) string) (Config, error) {
 		}
 		cfg.AuditHashKey = []byte(v)
 	}
+	if v := getenv("CSRF_KEY"); v != "" {
+		if len(v) < MinCSRFKey {
+			bad("CSRF_KEY", fmt.Sprintf("is %d bytes; at least %d are needed", len(v), MinCSRFKey), "set a random value such as the output of `openssl rand -hex 32`, the same on every instance")
+		}
+		cfg.CSRFKey = []byte(v)
+	}
+	cfg.LoginRateLimit = DefaultLoginRateLimit
+	if v := strings.TrimSpace(getenv("RATE_LIMIT_LOGIN")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > maxLoginRateLimit {
+			bad("RATE_LIMIT_LOGIN", fmt.Sprintf("%q is not a whole number from 0 to %d", v, maxLoginRateLimit), "set the logins allowed per minute per client address, such as 10, or 0 to turn the limit off")
+		} else {
+			cfg.LoginRateLimit = n
+		}
+	}
 	if _, err := sgid.Issuer(cfg.SGIDHostname); err != nil {
 		bad("SGID_HOSTNAME", err.Error(), "use an origin such as https://api.id.gov.sg or https://api-stg.id.gov.sg")
 	} else if !cfg.MockMode && isRealSGIDHost(cfg.SGIDHostname) && cfg.PublicURL.Scheme != "https" && !IsLoopback(cfg.PublicURL.Hostname()) {
 		bad("PUBLIC_URL", fmt.Sprintf("is %s but sgID (%s) only redirects to https sites", cfg.PublicURL.Scheme, cfg.SGIDHostname), "serve the site over https and set PUBLIC_URL=https://...")
 	}
 
-	cfg.RedirectURI = get("SGID_REDIRECT_URI", strings.TrimSuffix(cfg.PublicURL.String(), "/")+"/auth/callback")
-	if err := CheckRedirectURI(cfg.RedirectURI, cfg.PublicURL); errors.Is(err, ErrRedirectNotAbsolute) {
-		bad("SGID_REDIRECT_URI", err.Error(), "use {PUBLIC_URL}/auth/callback, exactly as registered with sgID")
+	callback := strings.TrimSuffix(cfg.PublicURL.String(), "/") + cfg.Path("/auth/callback")
+	cfg.RedirectURI = get("SGID_REDIRECT_URI", callback)
+	if err := CheckRedirectURI(cfg.RedirectURI, cfg.PublicURL, cfg.BasePath); errors.Is(err, ErrRedirectNotAbsolute) {
+		bad("SGID_REDIRECT_URI", err.Error(), "use {PUBLIC_URL}{BASE_PATH}auth/callback, exactly as registered with sgID")
 	} else if err != nil {
-		bad("SGID_REDIRECT_URI", err.Error(), "use "+cfg.PublicURL.String()+"/auth/callback and register that exact URI with sgID")
+		bad("SGID_REDIRECT_URI", err.Error(), "use "+callback+" and register that exact URI with sgID")
 	}
 
 	cfg.Scopes = strings.Fields(get("SGID_SCOPES", DefaultScopes))
@@ -233,20 +355,8 @@ func Load(getenv func(string) string) (Config, error) {
 			bad(name, fmt.Sprintf("%q is not a loopback address", addr), "use 127.0.0.1:6060 and reach it through an SSH tunnel")
 		}
 	}
-	switch v := strings.ToLower(get("SGIDWEB_DEV", "")); v {
-	case "", "0", "false", "no", "off":
-	case "1", "true", "yes", "on":
-		cfg.Dev = true
-	default:
-		bad("SGIDWEB_DEV", fmt.Sprintf("%q is not on or off", v), "set SGIDWEB_DEV=1 for the development loop, or unset it")
-	}
-	switch v := strings.ToLower(get("MASTHEAD", "")); v {
-	case "", "0", "false", "no", "off":
-	case "1", "true", "yes", "on":
-		cfg.Masthead = true
-	default:
-		bad("MASTHEAD", fmt.Sprintf("%q is not on or off", v), "set MASTHEAD=1 to show the Singapore Government masthead, or unset it")
-	}
+	cfg.Dev = onOff(getenv, "SGIDWEB_DEV", "set SGIDWEB_DEV=1 for the development loop, or unset it", bad)
+	cfg.Masthead = onOff(getenv, "MASTHEAD", "set MASTHEAD=1 to show the Singapore Government masthead, or unset it", bad)
 	cfg.AssetsDir = get("ASSETS_DIR", DefaultAssetsDir)
 	switch {
 	case !cfg.Dev && strings.TrimSpace(getenv("ASSETS_DIR")) != "":
@@ -256,6 +366,8 @@ func Load(getenv func(string) string) (Config, error) {
 			bad("ASSETS_DIR", fmt.Sprintf("%q holds no css/app.css", cfg.AssetsDir), "run from the module root (where assets/ is), or point ASSETS_DIR at the assets folder")
 		}
 	}
+
+	cfg.ShutdownDelay = shutdownDelay(getenv, cfg.MockMode, bad)
 
 	switch cfg.LogFormat {
 	case "":
@@ -269,6 +381,47 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 
 	return cfg, errors.Join(errs...)
+}
+
+// MaxShutdownDelay bounds SHUTDOWN_DELAY: a longer wait is a typo (5h for
+// 5s), and orchestrators kill the process long before it ends.
+const MaxShutdownDelay = 5 * time.Minute
+
+// shutdownDelay reads SHUTDOWN_DELAY. Its default is DefaultShutdownDelay,
+// and 0 in mock mode: nothing balances a developer's server, and Ctrl-C
+// should stop it at once.
+func shutdownDelay(getenv func(string) string, mock bool, bad func(string, string, string)) time.Duration {
+	v := strings.TrimSpace(getenv("SHUTDOWN_DELAY"))
+	switch {
+	case v == "" && mock:
+		return 0
+	case v == "":
+		return DefaultShutdownDelay
+	}
+	d, err := time.ParseDuration(v)
+	switch {
+	case err != nil || d < 0:
+		bad("SHUTDOWN_DELAY", fmt.Sprintf("%q is not a duration of zero or more", v), "use a Go duration such as 5s, or 0 to stop without waiting")
+	case d > MaxShutdownDelay:
+		bad("SHUTDOWN_DELAY", fmt.Sprintf("%q is longer than %v", v, MaxShutdownDelay), "use a little more than the load balancer's readiness interval times its failure threshold, such as 10s")
+	default:
+		return d
+	}
+	return DefaultShutdownDelay
+}
+
+// onOff reads a switch: empty, 0, false, no or off is off; 1, true, yes or
+// on is on; anything else is reported with fix.
+func onOff(getenv func(string) string, name, fix string, bad func(string, string, string)) bool {
+	switch v := strings.ToLower(strings.TrimSpace(getenv(name))); v {
+	case "", "0", "false", "no", "off":
+		return false
+	case "1", "true", "yes", "on":
+		return true
+	default:
+		bad(name, fmt.Sprintf("%q is not on or off", v), fix)
+		return false
+	}
 }
 
 // readKey reads a PEM key from NAME or from the file NAME_FILE (only one may
@@ -300,6 +453,49 @@ func duration(getenv func(string) string, name string, def time.Duration, bad fu
 		return def
 	}
 	return d
+}
+
+// parseBasePath checks BASE_PATH. A missing trailing slash is added ("/sgid"
+// means "/sgid/"): routes are joined to it, and without the slash
+// "/sgidfoo" would count as ours. Only plain segments are accepted, so the
+// path needs no escaping in links and proxy configs.
+func parseBasePath(raw string) (string, error) {
+	if !strings.HasPrefix(raw, "/") {
+		return "", fmt.Errorf("%q does not start with /", raw)
+	}
+	if !strings.HasSuffix(raw, "/") {
+		raw += "/"
+	}
+	if raw == "/" {
+		return raw, nil
+	}
+	for _, segment := range strings.Split(raw[1:len(raw)-1], "/") {
+		if segment == "" || segment == "." || segment == ".." {
+			return "", fmt.Errorf("%q has an empty, . or .. segment", raw)
+		}
+		for _, r := range segment {
+			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_.~", r)) {
+				return "", fmt.Errorf("%q has the character %q, which would need escaping", raw, r)
+			}
+		}
+	}
+	return raw, nil
+}
+
+// parseUpstream checks UPSTREAM_URL: an absolute http(s) URL, whose path (if
+// any) is put in front of every proxied request's.
+func parseUpstream(raw string, publicURL *url.URL) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+		return nil, fmt.Errorf("%q is not an absolute http(s) URL", raw)
+	}
+	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return nil, fmt.Errorf("%q has a query, fragment or user part", raw)
+	}
+	if publicURL != nil && strings.EqualFold(u.Scheme+"://"+u.Host, publicURL.String()) {
+		return nil, fmt.Errorf("%q is this server's own PUBLIC_URL, so every request would come back here", raw)
+	}
+	return u, nil
 }
 
 func parseOrigin(raw string) (*url.URL, error) {
@@ -360,14 +556,14 @@ func isRealSGIDHost(hostname string) bool {
 var ErrRedirectNotAbsolute = errors.New("not an absolute URL")
 
 // CheckRedirectURI reports whether redirectURI is this server's callback
-// under publicURL, which sgID needs registered exactly. Config and doctor
-// both use it, so they cannot disagree.
-func CheckRedirectURI(redirectURI string, publicURL *url.URL) error {
+// under publicURL and basePath, which sgID needs registered exactly. Config
+// and doctor both use it, so they cannot disagree.
+func CheckRedirectURI(redirectURI string, publicURL *url.URL, basePath string) error {
 	u, err := url.Parse(redirectURI)
 	if err != nil || !u.IsAbs() || u.Fragment != "" {
 		return fmt.Errorf("%q is %w", redirectURI, ErrRedirectNotAbsolute)
 	}
-	if publicURL == nil || u.Scheme+"://"+u.Host != publicURL.String() || u.Path != "/auth/callback" {
+	if publicURL == nil || u.Scheme+"://"+u.Host != publicURL.String() || u.Path != (Config{BasePath: basePath}).Path("/auth/callback") {
 		return fmt.Errorf("%q does not point at this server's callback under PUBLIC_URL (%v)", redirectURI, publicURL)
 	}
 	return nil

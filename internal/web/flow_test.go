@@ -102,9 +102,15 @@ func TestReplayedCallbackMakesNoSecondExchange(t *testing.T) {
 	if p := b.get(cb); p.Status != http.StatusSeeOther {
 		t.Fatalf("first callback: want 303, got %d", p.Status)
 	}
-	p := b.get(cb)
+	// In the browser that logged in, a replay is a reload: home, still
+	// logged in (TestCallbackOpenedAgainWhileLoggedIn). Elsewhere it is
+	// refused. Neither reaches sgID.
+	if p := b.get(cb); p.Status != http.StatusSeeOther || p.Header.Get("Location") != "/" {
+		t.Fatalf("replayed callback in the logged-in browser: want 303 to /, got %d", p.Status)
+	}
+	p := h.newBrowser().get(cb)
 	if p.Status != http.StatusBadRequest || p.Doc.Find(`[data-testid="error-page"]`).Length() != 1 {
-		t.Fatalf("replayed callback: want the 400 error page, got %d", p.Status)
+		t.Fatalf("replayed callback in another browser: want the 400 error page, got %d", p.Status)
 	}
 	if n := h.p.TokenCalls.Load(); n != 1 {
 		t.Errorf("a replayed callback reached the token endpoint: %d calls", n)
@@ -176,16 +182,16 @@ func TestAccessDeniedLogsNobodyIn(t *testing.T) {
 // where the browser is sent afterwards.
 func TestReturnToNeverLeavesTheSite(t *testing.T) {
 	cases := map[string]string{
-		"//evil.example":               "/",
-		"https://evil.example":         "/",
-		`/\evil.example`:               "/",
-		`/\/evil.example`:              "/",
-		"/\t/evil.example":             "/",
-		"javascript:alert(1)":          "/",
-		"evil.example":                 "/",
-		"/" + strings.Repeat("a", 600): "/",
-		"":                             "/",
-		"/fragments/profile?x=1":       "/fragments/profile?x=1",
+		"//evil.example":                "/",
+		"https://evil.example":          "/",
+		`/\evil.example`:                "/",
+		`/\/evil.example`:               "/",
+		"/\t/evil.example":              "/",
+		"javascript:alert(1)":           "/",
+		"evil.example":                  "/",
+		"/" + strings.Repeat("a", 2100): "/",
+		"":                              "/",
+		"/fragments/profile?x=1":        "/fragments/profile?x=1",
 	}
 	h := startHostileSite(t, nil)
 	for target, want := range cases {
@@ -204,16 +210,24 @@ func TestReturnToNeverLeavesTheSite(t *testing.T) {
 	}
 }
 
-// TestSpoofedHostNeverChangesTheRedirectURI sends the login with a forged
-// Host and X-Forwarded-* headers: the redirect_uri sent to sgID stays the
-// configured one.
+// TestSpoofedHostNeverChangesTheRedirectURI sends the login with forged
+// X-Forwarded-* headers: the redirect_uri sent to sgID stays the configured
+// one. A forged Host is refused before any login starts.
 func TestSpoofedHostNeverChangesTheRedirectURI(t *testing.T) {
 	h := startHostileSite(t, nil)
 	b := h.newBrowser()
 	token := b.csrf("/auth/login")
-	req, _ := http.NewRequest(http.MethodPost, h.url+"/auth/login", strings.NewReader(url.Values{"csrf_token": {token}}.Encode()))
-	req.Host = "evil.example"
-	req.AddCookie(&http.Cookie{Name: h.app.SessionCookieName(), Value: sessionCookie(t, b)})
+	form := url.Values{"csrf_token": {token}}.Encode()
+	forged, _ := http.NewRequest(http.MethodPost, h.url+"/auth/login", strings.NewReader(form))
+	forged.Host = "evil.example"
+	forged.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if p := b.Do(forged); p.Status != http.StatusMisdirectedRequest || p.Header.Get("Location") != "" {
+		t.Fatalf("login with a forged Host: want 421 and no redirect, got %d %q", p.Status, p.Header.Get("Location"))
+	}
+	req, _ := http.NewRequest(http.MethodPost, h.url+"/auth/login", strings.NewReader(form))
+	for _, c := range b.Client.Jar.Cookies(req.URL) {
+		req.AddCookie(c)
+	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Origin", h.url)
 	req.Header.Set("Sec-Fetch-Site", "same-origin")

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
@@ -164,6 +165,8 @@ func GallerySections(page layouts.Page, csrfToken, requestID string, mock *mocks
 			wholePage("home-logged-out-again", "Home, after Log out", "", pages.Home(home(false, &pages.Flash{Kind: pages.FlashSuccess, Message: flashLoggedOut}, nil))),
 			wholePage("home-live", "Home against the real sgID", "No development banner.", pages.Home(home(false, nil, live))),
 			wholePage("home-masthead", "Home with the Singapore Government masthead", "MASTHEAD=1, for an agency's site.", pages.Home(home(true, nil, masthead))),
+			wholePage("sessions", "Your sessions", "Logged in in three browsers: the other two can be ended.", pages.Sessions(sampleSessions(page, csrfToken, 3))),
+			wholePage("sessions-only-this", "Your sessions, this browser only", "", pages.Sessions(sampleSessions(page, csrfToken, 1))),
 		}},
 		{ID: "buttons", Title: "Buttons", Description: "One primary action per screen; secondary for the rest. A disabled button is what htmx leaves while a request is in flight.", States: []pages.GalleryState{
 			{ID: "button-primary", Title: "Primary", View: button.Submit(button.Props{Label: "Log in with sgID"})},
@@ -215,6 +218,19 @@ func personaProfiles() []pages.GalleryState {
 	return states
 }
 
+// sampleSessions is the sessions page of a person logged in in n browsers,
+// this one first, at fixed times.
+func sampleSessions(page layouts.Page, csrfToken string, n int) pages.SessionsProps {
+	began := time.Date(2026, 3, 2, 9, 15, 0, 0, sessionTimeZone)
+	browsers := []string{"Chrome on Windows", "Safari on iPhone", "Firefox on Linux"}
+	var list []session.SessionInfo
+	for i := range n {
+		list = append(list, session.SessionInfo{ID: "session-" + strconv.Itoa(i+1), Browser: browsers[i%len(browsers)], Current: i == 0,
+			Started: began.Add(time.Duration(i) * 26 * time.Hour), LastSeen: began.Add(time.Duration(i)*26*time.Hour + 40*time.Minute)})
+	}
+	return pages.SessionsProps{Page: withTitle(page, "Your sessions"), CSRFToken: csrfToken, Sessions: sessionItems(list, began.Add(time.Hour))}
+}
+
 // wholePage is a gallery state that is a whole page.
 func wholePage(id, title, note string, view templ.Component) pages.GalleryState {
 	return pages.GalleryState{ID: id, Title: title, Note: note, View: view, WholePage: true}
@@ -253,6 +269,7 @@ func errorSection(page layouts.Page, requestID string) pages.GallerySection {
 		{"error-csrf-origin", "A form was posted from another site.", errCSRFOrigin},
 		{"error-csrf-token", "A form carried a missing or stale CSRF token.", errCSRFToken},
 		{"error-not-found", "No page at this address.", classify(echo.NewHTTPError(http.StatusNotFound))},
+		{"error-rate-limited", "One address pressed login or came back from sgID too often in a minute.", errRateLimited},
 		{"error-token-upstream", "sgID's token endpoint failed.", loginError(sgid.ReasonTokenUpstream)},
 		{"error-keys-unavailable", "sgID's keys could not be fetched.", loginError(sgid.ReasonKeysUnavailable)},
 		{"error-signing-key-unknown", "No key of sgID's key set verifies the login, even after fetching it again.", loginError(sgid.ReasonSigningKeyUnknown)},
@@ -264,7 +281,7 @@ func errorSection(page layouts.Page, requestID string) pages.GallerySection {
 	sec := pages.GallerySection{ID: pages.ErrorPageID, Title: "Error pages",
 		Description: "What the person reads when something fails: plain words, a way to try again, and a reference to quote to support."}
 	for _, st := range states {
-		props := pages.ErrorProps{Page: withTitle(page, st.err.title), Status: st.err.status, Title: st.err.title, Message: st.err.message, RetryURL: "/", RequestID: requestID}
+		props := pages.ErrorProps{Page: withTitle(page, st.err.title), Status: st.err.status, Title: st.err.title, Message: st.err.message, RequestID: requestID}
 		title := strconv.Itoa(st.err.status) + ": " + st.err.title
 		sec.States = append(sec.States, wholePage(st.id, title, st.note+" Reason code: "+st.err.reason+".", pages.ErrorPage(props)))
 	}

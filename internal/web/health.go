@@ -14,11 +14,17 @@ func (s *Server) healthz(c echo.Context) error {
 	return c.String(http.StatusOK, "ok\n")
 }
 
-// readyz answers 200 when this instance can serve: its session store
-// answers. sgID's reachability is not this instance's to report (every
-// instance would drain at once); it is a metric and a doctor check.
+// readyz reports what this instance owns: 200 when the session store
+// answers, 503 when it does not or while the instance drains for shutdown.
+// sgID is left out on purpose: its outage is every instance's outage at
+// once, and a load balancer that drained them all would turn away the
+// logged-in people who could still be served. sgID's reachability is a
+// metric and a doctor check instead.
 func (s *Server) readyz(c echo.Context) error {
 	c.Response().Header().Set("Cache-Control", "no-store")
+	if s.draining.Load() {
+		return c.String(http.StatusServiceUnavailable, "shutting down\n")
+	}
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 3*time.Second)
 	defer cancel()
 	if err := s.store.Ping(ctx); err != nil {
@@ -27,3 +33,8 @@ func (s *Server) readyz(c echo.Context) error {
 	}
 	return c.String(http.StatusOK, "ready\n")
 }
+
+// Drain turns /readyz to 503 for good, the first step of a shutdown: the
+// load balancer stops sending new requests while this instance still
+// answers the ones that arrive.
+func (s *Server) Drain() { s.draining.Store(true) }

@@ -129,11 +129,13 @@ func (p HomeProps) page() layouts.Page {
 
 // ErrorProps feeds the error page.
 type ErrorProps struct {
-	Page      layouts.Page
-	Status    int    // HTTP status, shown discreetly; 0 hides it
-	Title     string // the heading, e.g. "Login didn't complete"
-	Message   string // plain words for the person
-	RetryURL  string // the "Try again" link; "/" when empty
+	Page    layouts.Page
+	Status  int    // HTTP status, shown discreetly; 0 hides it
+	Title   string // the heading, e.g. "Login didn't complete"
+	Message string // plain words for the person
+	// RetryURL is the "Try again" link as it is: it may lead outside the
+	// base path, to a guarded app's page. Empty: the site's home.
+	RetryURL  string
 	RequestID string // shown as "Reference: <id>", for support to find in the logs
 }
 

@@ -55,8 +55,10 @@ func TestPagesKeepEveryAddressUnderTheBasePath(t *testing.T) {
 	for what, c := range map[string]templ.Component{
 		"home, logged out": pages.Home(anonymousHome()),
 		"home, logged in":  pages.Home(loggedInHome()),
-		"error page":       pages.ErrorPage(pages.ErrorProps{Page: layouts.Page{Title: "Oops"}, Status: 500, RetryURL: "/"}),
+		"error page":       pages.ErrorPage(pages.ErrorProps{Page: layouts.Page{Title: "Oops"}, Status: 500}),
 		"gallery index":    pages.Gallery(galleryFixture()),
+		"sessions": pages.Sessions(pages.SessionsProps{Sessions: []pages.SessionItem{
+			{ID: "a", Browser: "Chrome on Windows", Current: true}, {ID: "b", Browser: "Safari on iPhone"}}}),
 		"gallery state": pages.GalleryStatePage(pages.GalleryStateProps{Page: layouts.Page{Theme: pages.ThemeDark},
 			State: galleryFixture().Sections[0].States[1], Prev: pages.GalleryLink{ID: "a", Title: "A"}, Next: pages.GalleryLink{ID: "c", Title: "C"}}),
 		"gallery frames": pages.GalleryFrames(pages.GalleryFramesProps{State: galleryFixture().Sections[0].States[0]}),
