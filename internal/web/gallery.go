@@ -228,7 +228,9 @@ func sampleSessions(page layouts.Page, csrfToken string, n int) pages.SessionsPr
 		list = append(list, session.SessionInfo{ID: "session-" + strconv.Itoa(i+1), Browser: browsers[i%len(browsers)], Current: i == 0,
 			Started: began.Add(time.Duration(i) * 26 * time.Hour), LastSeen: began.Add(time.Duration(i)*26*time.Hour + 40*time.Minute)})
 	}
-	return pages.SessionsProps{Page: withTitle(page, "Your sessions"), CSRFToken: csrfToken, Sessions: sessionItems(list, began.Add(time.Hour))}
+	page = withTitle(page, "Your sessions")
+	page.Account = pages.LoginButton(pages.LoginButtonProps{LoggedIn: true, CSRFToken: csrfToken, Name: "TAN HENG HUAT"})
+	return pages.SessionsProps{Page: page, CSRFToken: csrfToken, Sessions: sessionItems(list, began.Add(time.Hour))}
 }
 
 // wholePage is a gallery state that is a whole page.

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"sort"
 
+	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
 	"github.com/sgidweb/sgidweb/internal/session"
@@ -24,12 +25,24 @@ func (s *Server) homeProps(c echo.Context) pages.HomeProps {
 		props.Consent.Requested = s.requested
 		return props
 	}
-	// The greeting shows the name under the profile's bounds.
-	if d := sgid.Format("myinfo.name", user.Name()); !d.NotProvided {
-		props.LoginButton.Name = d.Text
-	}
+	props.LoginButton.Name = greetingName(user)
 	props.Profile = profileProps(user)
 	return props
+}
+
+// greetingName is the name "Logged in as" shows, under the profile's
+// bounds; empty when sgID shared none.
+func greetingName(user session.User) string {
+	if d := sgid.Format("myinfo.name", user.Name()); !d.NotProvided {
+		return d.Text
+	}
+	return ""
+}
+
+// loggedInAccount is who is logged in, with Log out, for the header of a
+// page only a logged-in person sees.
+func (s *Server) loggedInAccount(c echo.Context, user session.User) templ.Component {
+	return pages.LoginButton(pages.LoginButtonProps{LoggedIn: true, CSRFToken: s.csrfToken(c), Name: greetingName(user)})
 }
 
 // profileProps is what the profile panel shows for a logged-in person:
