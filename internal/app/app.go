@@ -4,8 +4,10 @@ package app
 
 import (
 	"context"
+	"crypto/hkdf"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -75,6 +77,7 @@ type Option func(*buildOptions)
 type buildOptions struct {
 	now       func() time.Time
 	accessLog *slog.Logger
+	wrapStore func(store.Store) store.Store
 	wait      func(time.Duration)
 }
 
@@ -89,6 +92,12 @@ func WithShutdownWait(wait func(time.Duration)) Option {
 // main logger; the binary passes one that writes in batches.
 func WithAccessLog(log *slog.Logger) Option {
 	return func(o *buildOptions) { o.accessLog = log }
+}
+
+// WithStoreWrapper puts wrap around the opened session store, so a test can
+// watch (count, or fail) every call the server makes to it.
+func WithStoreWrapper(wrap func(store.Store) store.Store) Option {
+	return func(o *buildOptions) { o.wrapStore = wrap }
 }
 
 // WithClock makes sessions, login flows and the sgID client (ID token
@@ -153,6 +162,9 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opt
 	if err != nil {
 		return nil, fmt.Errorf("app: session store: %w", err)
 	}
+	if o.wrapStore != nil {
+		store = o.wrapStore(store)
+	}
 	sessionOpts := session.Options{
 		Store:       store,
 		Secure:      cfg.Secure(),
@@ -169,6 +181,11 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opt
 	// The index of logged-in sessions is keyed by the hash audit lines
 	// carry, so `sgidweb sessions revoke -subject-hash H` takes H from them.
 	sessionOpts.SubjectHash = func(sub string) string { return web.SubjectHash(auditKey, sub) }
+	csrfKey, err := csrfKey(cfg)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
 	gatewayKey := cfg.GatewayKey
 	if gatewayKey == nil {
 		if gatewayKey, err = gateway.GenerateKey(); err != nil {
@@ -180,7 +197,7 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opt
 				"kid", gatewayKey.KeyID())
 		}
 	}
-	deps := web.Deps{Config: cfg, Logger: log, AccessLog: o.accessLog, SGID: client, Store: store, AuditKey: auditKey, Now: o.now, GatewayKey: gatewayKey}
+	deps := web.Deps{Config: cfg, Logger: log, AccessLog: o.accessLog, SGID: client, Store: store, AuditKey: auditKey, CSRFKey: csrfKey, Now: o.now, GatewayKey: gatewayKey}
 	a := &App{Config: cfg, Store: store, Mock: mock, log: log, sgid: client, wait: o.wait}
 	if m != nil {
 		deps.Metrics = m
@@ -234,6 +251,21 @@ func resolveAuditKey(ctx context.Context, cfg config.Config, st store.Store, log
 	}
 	if st.Kind() == "memory" && !cfg.MockMode { // in development nobody correlates audit lines
 		log.Warn("AUDIT_HASH_KEY is not set and SESSION_STORE=memory: audit lines name people by a hash under a random key made for this process, so the same person gets a different hash after a restart; set AUDIT_HASH_KEY to correlate them")
+	}
+	return key, nil
+}
+
+// csrfKey is CSRF_KEY, or else a key derived from the client secret: every
+// instance of one site has the same secret, so a form one instance served
+// is accepted by another without any setting, and the derivation (HKDF with
+// its own label) reveals nothing of the secret.
+func csrfKey(cfg config.Config) ([]byte, error) {
+	if len(cfg.CSRFKey) > 0 {
+		return cfg.CSRFKey, nil
+	}
+	key, err := hkdf.Key(sha256.New, []byte(cfg.ClientSecret), nil, "sgidweb csrf key v1", 32)
+	if err != nil {
+		return nil, fmt.Errorf("app: csrf key: %w", err)
 	}
 	return key, nil
 }

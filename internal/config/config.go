@@ -81,8 +81,8 @@ type Config struct {
 	SessionLifetime    time.Duration
 
 	// TrustedProxies are the load balancers whose X-Forwarded-For is
-	// believed for the client address (logs only). Empty: the connection's
-	// address is the client's.
+	// believed for the client address (logs and login rate limits).
+	// Empty: the connection's address is the client's.
 	TrustedProxies []*net.IPNet
 
 	// ShutdownDelay is how long the server keeps serving after SIGTERM
@@ -99,6 +99,17 @@ type Config struct {
 	// SESSION_STORE=memory, one per process).
 	AuditHashKey []byte
 
+	// CSRFKey keys the HMAC that binds a form's CSRF token to the
+	// browser's CSRF cookie. Empty: the app derives it from the client
+	// secret, which every instance shares.
+	CSRFKey []byte
+
+	// LoginRateLimit is how many logins (the button's POST and the link's
+	// GET /auth/login together) and, apart, callbacks (GET /auth/callback)
+	// one client address may make per minute, in a burst or spread out; 0
+	// turns the limits off.
+	LoginRateLimit int
+
 	// Dev is the development loop (SGIDWEB_DEV=1, which `task dev` sets):
 	// assets are read from AssetsDir on every request and never cached, so
 	// an edit shows on the next reload.
@@ -108,6 +119,16 @@ type Config struct {
 
 // MinAuditHashKey is the shortest AUDIT_HASH_KEY accepted, in bytes.
 const MinAuditHashKey = 32
+
+// MinCSRFKey is the shortest CSRF_KEY accepted, in bytes.
+const MinCSRFKey = 32
+
+// DefaultLoginRateLimit is RATE_LIMIT_LOGIN's default, and maxLoginRateLimit
+// its largest value: beyond it the limit would no longer limit anything.
+const (
+	DefaultLoginRateLimit = 10
+	maxLoginRateLimit     = 100000
+)
 
 // Path returns the address of one of our routes, such as "/auth/callback",
 // under BasePath: "/auth/callback" at "/", "/sgid/auth/callback" at "/sgid/".
@@ -277,6 +298,21 @@ func Load(getenv func(string) string) (Config, error) {
 			bad("AUDIT_HASH_KEY", fmt.Sprintf("is %d bytes; at least %d are needed", len(v), MinAuditHashKey), "set a random value such as the output of `openssl rand -hex 32`, the same on every instance")
 		}
 		cfg.AuditHashKey = []byte(v)
+	}
+	if v := getenv("CSRF_KEY"); v != "" {
+		if len(v) < MinCSRFKey {
+			bad("CSRF_KEY", fmt.Sprintf("is %d bytes; at least %d are needed", len(v), MinCSRFKey), "set a random value such as the output of `openssl rand -hex 32`, the same on every instance")
+		}
+		cfg.CSRFKey = []byte(v)
+	}
+	cfg.LoginRateLimit = DefaultLoginRateLimit
+	if v := strings.TrimSpace(getenv("RATE_LIMIT_LOGIN")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > maxLoginRateLimit {
+			bad("RATE_LIMIT_LOGIN", fmt.Sprintf("%q is not a whole number from 0 to %d", v, maxLoginRateLimit), "set the logins allowed per minute per client address, such as 10, or 0 to turn the limit off")
+		} else {
+			cfg.LoginRateLimit = n
+		}
 	}
 	if _, err := sgid.Issuer(cfg.SGIDHostname); err != nil {
 		bad("SGID_HOSTNAME", err.Error(), "use an origin such as https://api.id.gov.sg or https://api-stg.id.gov.sg")

@@ -156,6 +156,7 @@ func (s *Server) callback(c echo.Context) error {
 	}); err != nil {
 		return err
 	}
+	s.renewCSRF(c)
 	target := flow.ReturnTo
 	if target == "" {
 		target = s.cfg.Path("/")

@@ -44,3 +44,32 @@ func BenchmarkVerifyLoggedIn(b *testing.B) {
 		return rec.Code == http.StatusOK && rec.Header().Get("X-Sgid-Assertion") != ""
 	})
 }
+
+// benchmarkAnonymousHome measures GET / for a visitor who is not logged in,
+// over the default SQLite store, which it never touches: first visits
+// (no cookie, so a CSRF cookie is issued each time) or returning ones (the
+// CSRF cookie sent back).
+func benchmarkAnonymousHome(b *testing.B, returning bool) {
+	s := startSite(b, map[string]string{"SESSION_STORE": "sqlite:" + b.TempDir() + "/sessions.db"})
+	req := httptest.NewRequest(http.MethodGet, s.url+"/", nil)
+	if returning {
+		rec := httptest.NewRecorder()
+		s.app.Handler.ServeHTTP(rec, req)
+		for _, c := range rec.Result().Cookies() {
+			req.AddCookie(c)
+		}
+	}
+	h := s.app.Handler
+	b.ReportAllocs()
+	for b.Loop() {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			b.Fatalf("GET /: want 200, got %d", rec.Code)
+		}
+	}
+}
+
+func BenchmarkAnonymousHomeFirstVisit(b *testing.B) { benchmarkAnonymousHome(b, false) }
+
+func BenchmarkAnonymousHomeReturning(b *testing.B) { benchmarkAnonymousHome(b, true) }

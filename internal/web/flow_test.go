@@ -225,7 +225,9 @@ func TestSpoofedHostNeverChangesTheRedirectURI(t *testing.T) {
 		t.Fatalf("login with a forged Host: want 421 and no redirect, got %d %q", p.Status, p.Header.Get("Location"))
 	}
 	req, _ := http.NewRequest(http.MethodPost, h.url+"/auth/login", strings.NewReader(form))
-	req.AddCookie(&http.Cookie{Name: h.app.SessionCookieName(), Value: sessionCookie(t, b)})
+	for _, c := range b.Client.Jar.Cookies(req.URL) {
+		req.AddCookie(c)
+	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Origin", h.url)
 	req.Header.Set("Sec-Fetch-Site", "same-origin")

@@ -15,10 +15,6 @@ import (
 // upstreamRoute names requests for the guarded app in logs and metrics.
 const upstreamRoute = "upstream"
 
-// statusClientGone is recorded when the client leaves before the upstream
-// answers (nginx's code for it); nobody receives it.
-const statusClientGone = 499
-
 // errUpstream is the page for an upstream that did not answer.
 var errUpstream = &pageError{status: http.StatusBadGateway, reason: "upstream_unavailable", title: "The application is not answering",
 	message: "You are logged in, but the application behind this login did not answer. Please try again in a minute."}
@@ -106,9 +102,8 @@ func (s *Server) forwardToApp(c echo.Context) error {
 	case err == nil:
 		return nil
 	case errors.Is(err, gateway.ErrClientGone):
-		s.logger(c).Info("client went away before the application answered")
-		c.Response().WriteHeader(statusClientGone)
-		return nil
+		// Gone before the application answered: handleError records it.
+		return clientClosed(err)
 	case errors.Is(err, gateway.ErrUpstreamUnavailable):
 		for name, values := range own {
 			h[name] = values

@@ -59,8 +59,8 @@ func startReadinessServer(t *testing.T) (*httptest.Server, *web.Server, *pingSto
 }
 
 // startServerOver serves the real routes over a memory session store
-// wrapped by wrap (a test double that counts or fails calls), in real mode
-// with sgID never reached: the routes these tests ask for never call it.
+// wrapped by wrap (a test double that counts or fails calls). No sgID is
+// reached: the routes these tests ask for never call it.
 func startServerOver(t *testing.T, wrap func(store.Store) store.Store) (*httptest.Server, *web.Server) {
 	t.Helper()
 	// Listening first, so that PUBLIC_URL can name the port.

@@ -54,16 +54,19 @@ func (s *Server) routes() {
 	// Everything a person sees runs with their session and CSRF checks.
 	personal := []echo.MiddlewareFunc{s.sessions.Middleware(), s.checkCSRF, s.noStore}
 	get(e, at("/"), s.home, personal...)
-	e.POST(at("/auth/login"), s.login, personal...)
+	// Logins and callbacks are limited per client address, each apart:
+	// both cost a session write, and a callback calls sgID. The button and
+	// the link share one limit: both start a login.
+	e.POST(at("/auth/login"), s.login, limited(s.loginLimit, personal)...)
 	// A login started from a link (where a guarded page sends a person).
 	// It starts a flow in this browser's session and nothing more: only
 	// this browser can finish it. No HEAD: a HEAD must not start one.
-	e.GET(at("/auth/login"), s.loginLink, personal...)
+	e.GET(at("/auth/login"), s.loginLink, limited(s.loginLimit, personal)...)
 	// The one GET that changes state: OAuth 2.0 returns the person with a
 	// redirect, which browsers follow with GET. It acts only on a flow this
 	// browser started (state), spends it once, and renews the session token.
 	// It gets no HEAD route: a HEAD must not spend the flow.
-	e.GET(at(callbackRoute), s.callback, personal...)
+	e.GET(at(callbackRoute), s.callback, limited(s.callbackLimit, personal)...)
 	e.POST(at("/auth/logout"), s.logout, personal...)
 	get(e, at(sessionsRoute), s.sessionsPage, personal...)
 	e.POST(at(sessionsRoute+"/end"), s.endSession, personal...)
@@ -74,6 +77,15 @@ func (s *Server) routes() {
 	if s.cfg.MockMode {
 		get(e, at("/dev/gallery"), s.gallery, personal...)
 	}
+}
+
+// limited puts limit, when there is one, before m, so that a refused
+// request costs no session load.
+func limited(limit echo.MiddlewareFunc, m []echo.MiddlewareFunc) []echo.MiddlewareFunc {
+	if limit == nil {
+		return m
+	}
+	return append([]echo.MiddlewareFunc{limit}, m...)
 }
 
 // get registers a read-only route for GET and HEAD: Echo does not answer
