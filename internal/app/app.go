@@ -221,7 +221,7 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opt
 	sessions := session.New(sessionOpts)
 	deps.Sessions = sessions
 	if mock != nil {
-		deps.Mock = mock.Handler()
+		deps.Mock = mock
 	}
 	site := web.New(deps)
 	a.Handler = site.Handler()

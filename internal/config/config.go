@@ -115,6 +115,10 @@ type Config struct {
 	// an edit shows on the next reload.
 	Dev       bool
 	AssetsDir string // only used when Dev
+
+	// Masthead shows the Singapore Government masthead at the top of every
+	// page (MASTHEAD=1), for a site an agency runs. Off by default.
+	Masthead bool
 }
 
 // MinAuditHashKey is the shortest AUDIT_HASH_KEY accepted, in bytes.
@@ -353,6 +357,7 @@ func Load(getenv func(string) string) (Config, error) {
 		}
 	}
 	cfg.Dev = onOff(getenv, "SGIDWEB_DEV", "set SGIDWEB_DEV=1 for the development loop, or unset it", bad)
+	cfg.Masthead = onOff(getenv, "MASTHEAD", "set MASTHEAD=1 to show the Singapore Government masthead, or unset it", bad)
 	cfg.AssetsDir = get("ASSETS_DIR", DefaultAssetsDir)
 	switch {
 	case !cfg.Dev && strings.TrimSpace(getenv("ASSETS_DIR")) != "":

@@ -124,7 +124,6 @@ func (s *Server) callback(c echo.Context) error {
 		if q.errorCode == "access_denied" {
 			s.metrics.LoginFailed("access_denied")
 			s.audit(c, auditLoginFailed, "", "access_denied")
-			s.sessions.SetDenied(ctx, true)
 			s.sessions.SetFlash(ctx, pages.FlashInfo, flashDenied)
 			return s.redirect(c, s.cfg.Path("/"))
 		}
