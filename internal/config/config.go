@@ -93,9 +93,10 @@ type Config struct {
 	DebugAddr   string // pprof listener, loopback only; empty: off
 	LogFormat   string // "json" or "text"; default json outside mock mode
 
-	// AuditHashKey keys the hash that names a person in audit lines. Empty:
-	// the app makes a random one per process (hashes then differ across
-	// restarts).
+	// AuditHashKey keys the hash that names a person in audit lines and in
+	// the index of their sessions. Empty: the app uses a random key the
+	// session store keeps, shared by every instance on that store (with
+	// SESSION_STORE=memory, one per process).
 	AuditHashKey []byte
 
 	// CSRFKey keys the HMAC that binds a form's CSRF token to the

@@ -113,7 +113,7 @@ func (s *Server) callback(c echo.Context) error {
 	if found == session.FlowNone || found == session.FlowUnknown {
 		if _, loggedIn := s.sessions.CurrentUser(ctx); loggedIn {
 			s.logger(c).Info("callback opened again while logged in")
-			return s.redirect(c, "/")
+			return s.redirect(c, s.cfg.Path("/"))
 		}
 	}
 
