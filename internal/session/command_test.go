@@ -154,3 +154,11 @@ func TestRevokeBesideAServerCatchesASessionWrittenBack(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+func TestPluralCountsOneAsOne(t *testing.T) {
+	for n, want := range map[int]string{0: "0 live sessions", 1: "1 live session", 3: "3 live sessions"} {
+		if got := plural(n, "live session"); got != want {
+			t.Errorf("plural(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
