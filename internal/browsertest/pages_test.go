@@ -140,3 +140,16 @@ func TestReadmeScreenshots(t *testing.T) {
 		}
 	}
 }
+
+// TestGalleryFrameCaptions: the captions read as written, "Phone, 390 px",
+// as the browser renders them (a text-transform once made it "390 Px").
+func TestGalleryFrameCaptions(t *testing.T) {
+	s := startSite(t, nil)
+	tb := newTab(t)
+	tb.do("open the frames", chromedp.Navigate(s.url+"/dev/gallery/home-logged-in/frames"), chromedp.WaitVisible(byTestID("frame-desktop")))
+	got := eval[[]string](tb, "read the captions", `[...document.querySelectorAll("figcaption")].map(c => c.innerText)`)
+	want := []string{"Phone, 390 px", "Desktop, 1280 px"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("the frames' captions read %q, want %q", got, want)
+	}
+}
