@@ -252,7 +252,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		a.log.Warn("MOCK MODE: no sgID credentials are set, so logins use the embedded mock sgID; this is for development only",
 			"mock_issuer", a.Config.SGIDHostname+"/v2")
 	}
-	a.log.Info("serving", "addr", ln.Addr().String(), "public_url", a.Config.PublicURL.String(), "session_store", a.Store.Kind())
+	a.log.Info("serving", "addr", ln.Addr().String(), "public_url", a.Config.PublicURL.String(), "session_store", a.Store.Kind(), "access_allow", a.Config.Access.String())
 
 	servers := []*http.Server{srv}
 	listeners := []net.Listener{ln}
