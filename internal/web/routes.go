@@ -41,6 +41,9 @@ func (s *Server) routes() {
 	// browser started (state), spends it once, and renews the session token.
 	// It gets no HEAD route: a HEAD must not spend the flow.
 	e.GET(callbackRoute, s.callback, personal...)
+	// The posting picker: GET only, not HEAD, as it drops an expired choice.
+	e.GET(postingRoute, s.postingPicker, personal...)
+	e.POST(postingRoute, s.choosePosting, personal...)
 	e.POST("/auth/logout", s.logout, personal...)
 	get(e, "/fragments/login-button", s.loginButtonFragment, personal...)
 	get(e, "/fragments/consent-status", s.consentStatusFragment, personal...)
