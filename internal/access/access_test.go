@@ -78,6 +78,7 @@ func TestEmailDomainMatchesOnlyWholeAddresses(t *testing.T) {
 		"a@notgov.sg":          false,
 		"a@gov.sg.evil.com":    false,
 		"a@evil.com@gov.sg":    false,
+		"a@gov.sg@x.gov.sg":    false,
 		"gov.sg":               false,
 		"@gov.sg":              false,
 		"a@":                   false,

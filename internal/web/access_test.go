@@ -453,3 +453,24 @@ func TestUnreadableOfficerDetailsAreNoPostings(t *testing.T) {
 		}
 	}
 }
+
+// A login held under one policy and chosen after a restart under a
+// narrower one is refused: the choice is checked again when it is made.
+func TestChoiceIsCheckedUnderThePolicyOfTheMoment(t *testing.T) {
+	dir := t.TempDir()
+	b := &browser{Browser: testkit.NewBrowser(t), t: t}
+	var form url.Values
+	t.Run("held under public-officer", func(t *testing.T) {
+		b.site = startGuardedSite(t, "public-officer", dir)
+		form = choice(t, startPicking(t, b.site, b), "Ministry of Mock Affairs")
+	}) // the site stops here and closes its store
+	s := startGuardedSite(t, "agency:Sandbox_Statutory_Board", dir)
+	b.site = s
+	p := b.post("/auth/posting", form, nil)
+	if p.Status != http.StatusForbidden || p.Doc.Find(`[data-testid="refused-page"]`).Length() != 1 || loggedIn(b) {
+		t.Fatalf("a choice the new policy refuses: want the 403 refusal page and nobody logged in, got %d: %s", p.Status, p.Body)
+	}
+	if again := b.get("/auth/posting"); again.Status != http.StatusSeeOther {
+		t.Error("the refused held login was kept")
+	}
+}
