@@ -240,7 +240,7 @@ func startPicking(t *testing.T, s *site, b *browser) page {
 func choice(t *testing.T, picker page, agency string) url.Values {
 	t.Helper()
 	var form url.Values
-	picker.Doc.Find(`[data-testid="posting-picker"] li`).Each(func(_ int, li *goquery.Selection) {
+	picker.Doc.Find(`[data-testid="posting-picker"] section`).Each(func(_ int, li *goquery.Selection) {
 		if !strings.Contains(li.Text(), agency) {
 			return
 		}
@@ -268,14 +268,14 @@ func TestPickerWithoutJavaScript(t *testing.T) {
 	s := startGuardedSite(t, "agency:Ministry_of_Mock_Affairs,Sandbox_Statutory_Board", "")
 	b := s.newBrowser()
 	picker := startPicking(t, s, b)
-	if n := picker.Doc.Find(`[data-testid="posting-picker"] li`).Length(); n != 2 {
+	if n := picker.Doc.Find(`[data-testid="posting-picker"] section`).Length(); n != 2 {
 		t.Fatalf("want both postings offered, got %d", n)
 	}
 	if picker.Header.Get("Cache-Control") != "no-store" {
 		t.Error("the picker shows personal data and must not be cached")
 	}
 	// The department sgID sent as NA reads as not provided.
-	if !strings.Contains(picker.Doc.Find(`[data-testid="posting-picker"] li`).Eq(1).Text(), "Not provided") {
+	if !strings.Contains(picker.Doc.Find(`[data-testid="posting-picker"] section`).Eq(1).Text(), "Not provided") {
 		t.Error("the NA department is not shown as not provided")
 	}
 	p := b.post("/auth/posting", choice(t, picker, "Sandbox Statutory Board"), nil)
@@ -302,7 +302,7 @@ func TestPickerWithHtmx(t *testing.T) {
 	s := startGuardedSite(t, "public-officer", "")
 	b := s.newBrowser()
 	picker := startPicking(t, s, b)
-	form := picker.Doc.Find(`[data-testid="posting-picker"] li form`).First()
+	form := picker.Doc.Find(`[data-testid="posting-picker"] section form`).First()
 	if hx, _ := form.Attr("hx-post"); hx != "/auth/posting" {
 		t.Errorf("the choice form: want hx-post=/auth/posting, got %q", hx)
 	}
