@@ -293,7 +293,8 @@ func startServer(ctx context.Context, opts options, work, bin, store, addr strin
 	if store == "sqlite" {
 		spec = "sqlite:" + filepath.Join(work, "sessions-"+addr[strings.LastIndexByte(addr, ':')+1:]+".db")
 	}
-	env := append([]string{"ADDR=" + addr, "PUBLIC_URL=" + rep.site, "SESSION_STORE=" + spec, "LOG_FORMAT=json"}, mockEnv...)
+	// SHUTDOWN_DELAY=0: no load balancer waits for a drain between runs.
+	env := append([]string{"ADDR=" + addr, "PUBLIC_URL=" + rep.site, "SESSION_STORE=" + spec, "LOG_FORMAT=json", "SHUTDOWN_DELAY=0"}, mockEnv...)
 	if opts.profileDir != "" {
 		var err error
 		if rep.debugAddr, err = freeAddr(); err != nil {

@@ -150,6 +150,8 @@ func startCluster(t *testing.T, bin, storeURL string) *cluster {
 		t.Fatalf("mock-sgid did not print the four SGID_ lines; got %v\n%s", env, mock.logs())
 	}
 	go func() { _, _ = io.Copy(io.Discard, stdout) }()
+	// No balancer waits for the drain here: stop at once.
+	env = append(env, "SHUTDOWN_DELAY=0")
 	c := &cluster{t: t, publicURL: publicURL, mockURL: "http://" + mockAddr}
 	for _, name := range []string{"A", "B"} {
 		addr := fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))

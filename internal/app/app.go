@@ -30,6 +30,12 @@ const MockClientID = "sgidweb-local"
 // shutdownGrace bounds how long in-flight requests may run after SIGTERM.
 const shutdownGrace = 15 * time.Second
 
+// sgidKeyRefreshInterval is how often the server fetches sgID's JWKS while
+// it serves. Logins refetch on their own when a key is unknown; the
+// interval bounds how long a key sgID withdrew can still verify, and how
+// stale sgidweb_sgid_up can be while nobody logs in.
+const sgidKeyRefreshInterval = 5 * time.Minute
+
 // App is a fully built server, ready to serve.
 type App struct {
 	Config  config.Config
@@ -43,6 +49,10 @@ type App struct {
 	debugLn net.Listener
 	log     *slog.Logger
 	cookie  string
+	sgid    *sgid.Client
+	// drain turns /readyz to 503; wait sleeps through SHUTDOWN_DELAY.
+	drain func()
+	wait  func(time.Duration)
 }
 
 // MetricsAddr is the address the metrics listener is bound to ("" when
@@ -64,6 +74,14 @@ type Option func(*buildOptions)
 type buildOptions struct {
 	now       func() time.Time
 	accessLog *slog.Logger
+	wait      func(time.Duration)
+}
+
+// WithShutdownWait replaces the sleep through SHUTDOWN_DELAY after the
+// context ends, so a test can look at the draining server for as long as it
+// needs and then end the delay itself.
+func WithShutdownWait(wait func(time.Duration)) Option {
+	return func(o *buildOptions) { o.wait = wait }
 }
 
 // WithAccessLog sends the one line per request to log rather than to the
@@ -73,8 +91,8 @@ func WithAccessLog(log *slog.Logger) Option {
 }
 
 // WithClock makes sessions, login flows and the sgID client (ID token
-// times, the key set's refetch window) read the time from now, so a test can
-// age a login, a session or a cached key without waiting.
+// times) read the time from now, so a test can age a login or a session
+// without waiting.
 func WithClock(now func() time.Time) Option {
 	return func(o *buildOptions) { o.now = now }
 }
@@ -82,7 +100,7 @@ func WithClock(now func() time.Time) Option {
 // Build opens the session store and builds the sgID client (and, in mock
 // mode, the embedded provider) once. Nothing here is done per request.
 func Build(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Option) (*App, error) {
-	o := buildOptions{now: time.Now}
+	o := buildOptions{now: time.Now, wait: time.Sleep}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -154,7 +172,7 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opt
 		}
 	}
 	deps := web.Deps{Config: cfg, Logger: log, AccessLog: o.accessLog, SGID: client, Store: store, AuditKey: auditKey, Now: o.now}
-	a := &App{Config: cfg, Store: store, Mock: mock, log: log}
+	a := &App{Config: cfg, Store: store, Mock: mock, log: log, sgid: client, wait: o.wait}
 	if m != nil {
 		deps.Metrics = m
 		sessionOpts.OnExpiry = m.SessionDestroyed
@@ -179,7 +197,9 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opt
 	if mock != nil {
 		deps.Mock = mock.Handler()
 	}
-	a.Handler = web.New(deps).Handler()
+	site := web.New(deps)
+	a.Handler = site.Handler()
+	a.drain = site.Drain
 	a.cookie = sessions.CookieName()
 	return a, nil
 }
@@ -219,8 +239,10 @@ func setUpMock(cfg config.Config, log *slog.Logger) (config.Config, *mocksgid.Pr
 	return cfg, mock, &http.Client{Transport: transport, Timeout: cfg.Timeout}, nil
 }
 
-// Run serves until ctx ends, then shuts down cleanly: no new connections,
-// in-flight requests get shutdownGrace to finish, and the store is closed.
+// Run serves until ctx ends, then shuts down cleanly: /readyz answers 503
+// while the server keeps serving for SHUTDOWN_DELAY, then no new
+// connections, in-flight requests get shutdownGrace to finish, and the
+// store is closed.
 func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Option) error {
 	a, err := Build(ctx, cfg, log, opts...)
 	if err != nil {
@@ -254,6 +276,19 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	a.log.Info("serving", "addr", ln.Addr().String(), "public_url", a.Config.PublicURL.String(), "session_store", a.Store.Kind(), "access_allow", a.Config.Access.String())
 
+	refreshCtx, stopRefresh := context.WithCancel(ctx)
+	refreshed := make(chan struct{})
+	go func() {
+		defer close(refreshed)
+		ticker := time.NewTicker(sgidKeyRefreshInterval)
+		defer ticker.Stop()
+		keepSGIDKeysFresh(refreshCtx, a.sgid.RefreshKeys, ticker.C, a.log)
+	}()
+	defer func() {
+		stopRefresh()
+		<-refreshed
+	}()
+
 	servers := []*http.Server{srv}
 	listeners := []net.Listener{ln}
 	if a.metricsLn != nil {
@@ -279,6 +314,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		pending--
 		failed = fmt.Errorf("app: serve: %w", err)
 	case <-ctx.Done():
+		a.drainFor(a.Config.ShutdownDelay, servers)
 		a.log.Info("shutting down")
 	}
 	// Shutdown closes the listeners at once, then waits for requests in
@@ -302,6 +338,40 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		}
 	}
 	return failed
+}
+
+// drainFor is a shutdown's first step behind a load balancer: /readyz
+// answers 503 at once while everything else is still served for delay, long
+// enough for the balancer's readiness probe to notice and send new requests
+// elsewhere. Keep-alives are turned off so that pooled connections close
+// after their next answer rather than being cut when the listener closes.
+func (a *App) drainFor(delay time.Duration, servers []*http.Server) {
+	a.drain()
+	if delay <= 0 {
+		return
+	}
+	for _, s := range servers {
+		s.SetKeepAlivesEnabled(false)
+	}
+	a.log.Info("draining: not ready, still serving", "shutdown_delay", delay.String())
+	a.wait(delay)
+}
+
+// keepSGIDKeysFresh fetches sgID's JWKS at once, then at every tick, until
+// ctx ends. A failed fetch is logged; the cached keys stay in use, and
+// sgidweb_sgid_up turns 0 until a fetch succeeds.
+func keepSGIDKeysFresh(ctx context.Context, refresh func(context.Context) error, ticks <-chan time.Time, log *slog.Logger) {
+	for {
+		if err := refresh(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("sgID's signing keys could not be refreshed; logins go on with the keys fetched before",
+				"reason", string(sgid.ReasonOf(err)), "error", err.Error())
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticks:
+		}
+	}
 }
 
 // closeSideListeners releases the metrics and debug listeners Build bound

@@ -34,13 +34,15 @@ func Listen(t testing.TB) net.Listener {
 }
 
 // Start serves the app on ln. The configuration is the contract's defaults
-// with PUBLIC_URL and ADDR set to the listener and an in-memory session
-// store; env adds or overrides variables. With no sgID credentials in env
-// the app runs against its embedded mock. The site stops when the test ends.
+// with PUBLIC_URL and ADDR set to the listener, an in-memory session store
+// and no shutdown delay; env adds or overrides variables. With no sgID
+// credentials in env the app runs against its embedded mock. The site stops
+// when the test ends.
 func Start(t testing.TB, ln net.Listener, env map[string]string, opts ...app.Option) *Site {
 	t.Helper()
 	base := "http://" + ln.Addr().String()
-	vars := map[string]string{"PUBLIC_URL": base, "ADDR": ln.Addr().String(), "SESSION_STORE": "memory"}
+	// No load balancer watches a test's site, so it stops without draining.
+	vars := map[string]string{"PUBLIC_URL": base, "ADDR": ln.Addr().String(), "SESSION_STORE": "memory", "SHUTDOWN_DELAY": "0"}
 	for k, v := range env {
 		vars[k] = v
 	}

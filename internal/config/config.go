@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -32,6 +33,10 @@ const (
 	DefaultLifetime     = 12 * time.Hour
 	DefaultClockLeeway  = 60 * time.Second
 	DefaultAssetsDir    = "assets"
+	// DefaultShutdownDelay is how long the server keeps serving after
+	// SIGTERM with /readyz at 503: long enough for a load balancer's
+	// readiness probe to see it and stop sending new requests.
+	DefaultShutdownDelay = 5 * time.Second
 
 	// MockPath is where the embedded mock sgID is mounted in mock mode.
 	MockPath = "/mock-sgid"
@@ -69,6 +74,10 @@ type Config struct {
 	// believed for the client address (logs only). Empty: the connection's
 	// address is the client's.
 	TrustedProxies []*net.IPNet
+
+	// ShutdownDelay is how long the server keeps serving after SIGTERM
+	// while /readyz answers 503, before it stops accepting connections.
+	ShutdownDelay time.Duration
 
 	MetricsAddr string
 	DebugAddr   string // pprof listener, loopback only; empty: off
@@ -129,11 +138,20 @@ func Load(getenv func(string) string) (Config, error) {
 		LogFormat:    get("LOG_FORMAT", ""),
 	}
 
-	if _, _, err := net.SplitHostPort(cfg.Addr); err != nil {
+	addrHost, addrPort, addrErr := net.SplitHostPort(cfg.Addr)
+	if addrErr != nil {
 		bad("ADDR", fmt.Sprintf("%q is not host:port", cfg.Addr), "use a listen address such as localhost:8080 or :8080")
 	}
+	addrLoopback := addrErr == nil && IsLoopback(addrHost)
 
-	publicURL, err := parseOrigin(get("PUBLIC_URL", DefaultPublicURL))
+	// A server listening on this machine alone is reached at that port:
+	// ADDR=localhost:8096 without PUBLIC_URL must not send logins back to
+	// 8080, where nothing runs. Port 0 (any free port) has nothing to follow.
+	defaultPublicURL := DefaultPublicURL
+	if port, err := strconv.Atoi(addrPort); addrLoopback && err == nil && port > 0 {
+		defaultPublicURL = "http://" + net.JoinHostPort("localhost", addrPort)
+	}
+	publicURL, err := parseOrigin(get("PUBLIC_URL", defaultPublicURL))
 	if err != nil {
 		bad("PUBLIC_URL", err.Error(), "set the origin browsers use, such as https://login.example.gov.sg (no path)")
 		publicURL, _ = url.Parse(DefaultPublicURL)
@@ -152,11 +170,24 @@ func Load(getenv func(string) string) (Config, error) {
 	hasKey := strings.TrimSpace(keyText) != ""
 
 	explicitHost := strings.TrimSpace(getenv("SGID_HOSTNAME")) != ""
-	cfg.MockMode = cfg.ClientID == "" && cfg.ClientSecret == "" && !hasKey
+	hasCredentials := cfg.ClientID != "" || cfg.ClientSecret != "" || hasKey
+	mockAsked := onOff(getenv, "SGID_MOCK", "set SGID_MOCK=1 to use the embedded mock off this machine, or unset it", bad)
+	cfg.MockMode = !hasCredentials
 	switch {
+	case mockAsked && hasCredentials:
+		// Either guess could be wrong in the worst way: real people sent
+		// to a fake provider, or a demo logging into real sgID.
+		bad("SGID_MOCK", "is on while sgID credentials are set", "unset SGID_MOCK to log in with sgID, or unset SGID_CLIENT_ID, SGID_CLIENT_SECRET and SGID_PRIVATE_KEY to use the embedded mock")
 	case cfg.MockMode && explicitHost:
 		bad("SGID_HOSTNAME", "is set but there are no sgID credentials", "also set SGID_CLIENT_ID, SGID_CLIENT_SECRET and SGID_PRIVATE_KEY, or unset SGID_HOSTNAME to use the embedded mock")
 	case cfg.MockMode:
+		// The mock lets anyone log in as anyone: where other people can
+		// reach the server, and a fork guards pages with it, that is an
+		// open door. Only this machine, or an explicit SGID_MOCK=1.
+		if !mockAsked && addrErr == nil && (!addrLoopback || !IsLoopback(cfg.PublicURL.Hostname())) {
+			bad("SGID_CLIENT_ID", fmt.Sprintf("is empty, so the embedded mock sgID would log anyone in as anyone, and PUBLIC_URL (%s) or ADDR (%s) is not on this machine alone", cfg.PublicURL, cfg.Addr),
+				"set SGID_CLIENT_ID, SGID_CLIENT_SECRET and SGID_PRIVATE_KEY from the sgID developer portal; or listen on localhost; or, for a demo that others must reach, set SGID_MOCK=1 (never in production)")
+		}
 		cfg.SGIDHostname = strings.TrimSuffix(cfg.PublicURL.String(), "/") + MockPath
 	default:
 		cfg.SGIDHostname = get("SGID_HOSTNAME", DefaultSGIDHostname)
@@ -234,13 +265,7 @@ func Load(getenv func(string) string) (Config, error) {
 			bad(name, fmt.Sprintf("%q is not a loopback address", addr), "use 127.0.0.1:6060 and reach it through an SSH tunnel")
 		}
 	}
-	switch v := strings.ToLower(get("SGIDWEB_DEV", "")); v {
-	case "", "0", "false", "no", "off":
-	case "1", "true", "yes", "on":
-		cfg.Dev = true
-	default:
-		bad("SGIDWEB_DEV", fmt.Sprintf("%q is not on or off", v), "set SGIDWEB_DEV=1 for the development loop, or unset it")
-	}
+	cfg.Dev = onOff(getenv, "SGIDWEB_DEV", "set SGIDWEB_DEV=1 for the development loop, or unset it", bad)
 	cfg.AssetsDir = get("ASSETS_DIR", DefaultAssetsDir)
 	switch {
 	case !cfg.Dev && strings.TrimSpace(getenv("ASSETS_DIR")) != "":
@@ -250,6 +275,8 @@ func Load(getenv func(string) string) (Config, error) {
 			bad("ASSETS_DIR", fmt.Sprintf("%q holds no css/app.css", cfg.AssetsDir), "run from the module root (where assets/ is), or point ASSETS_DIR at the assets folder")
 		}
 	}
+
+	cfg.ShutdownDelay = shutdownDelay(getenv, cfg.MockMode, bad)
 
 	switch cfg.LogFormat {
 	case "":
@@ -295,6 +322,47 @@ func unjoin(err error) []error {
 		return j.Unwrap()
 	}
 	return []error{err}
+}
+
+// MaxShutdownDelay bounds SHUTDOWN_DELAY: a longer wait is a typo (5h for
+// 5s), and orchestrators kill the process long before it ends.
+const MaxShutdownDelay = 5 * time.Minute
+
+// shutdownDelay reads SHUTDOWN_DELAY. Its default is DefaultShutdownDelay,
+// and 0 in mock mode: nothing balances a developer's server, and Ctrl-C
+// should stop it at once.
+func shutdownDelay(getenv func(string) string, mock bool, bad func(string, string, string)) time.Duration {
+	v := strings.TrimSpace(getenv("SHUTDOWN_DELAY"))
+	switch {
+	case v == "" && mock:
+		return 0
+	case v == "":
+		return DefaultShutdownDelay
+	}
+	d, err := time.ParseDuration(v)
+	switch {
+	case err != nil || d < 0:
+		bad("SHUTDOWN_DELAY", fmt.Sprintf("%q is not a duration of zero or more", v), "use a Go duration such as 5s, or 0 to stop without waiting")
+	case d > MaxShutdownDelay:
+		bad("SHUTDOWN_DELAY", fmt.Sprintf("%q is longer than %v", v, MaxShutdownDelay), "use a little more than the load balancer's readiness interval times its failure threshold, such as 10s")
+	default:
+		return d
+	}
+	return DefaultShutdownDelay
+}
+
+// onOff reads a switch: empty, 0, false, no or off is off; 1, true, yes or
+// on is on; anything else is reported with fix.
+func onOff(getenv func(string) string, name, fix string, bad func(string, string, string)) bool {
+	switch v := strings.ToLower(strings.TrimSpace(getenv(name))); v {
+	case "", "0", "false", "no", "off":
+		return false
+	case "1", "true", "yes", "on":
+		return true
+	default:
+		bad(name, fmt.Sprintf("%q is not on or off", v), fix)
+		return false
+	}
 }
 
 // readKey reads a PEM key from NAME or from the file NAME_FILE (only one may

@@ -148,13 +148,15 @@ func unwrapAll(err error) []error {
 	return []error{err}
 }
 
-// dateObserver keeps the JWKS call's Date header for the clock check.
-type dateObserver struct {
+// jwksObserver keeps the JWKS call: its Date header for the clock check,
+// its status to tell an sgID that does not answer from one that answers
+// without a usable key.
+type jwksObserver struct {
 	mu   sync.Mutex
 	call *sgid.Call
 }
 
-func (o *dateObserver) ObserveCall(c sgid.Call) {
+func (o *jwksObserver) ObserveCall(c sgid.Call) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if c.Endpoint == sgid.EndpointJWKS {
@@ -162,8 +164,19 @@ func (o *dateObserver) ObserveCall(c sgid.Call) {
 	}
 }
 
+// ObserveFetch is not needed: RefreshKeys returns the fetch's outcome.
+func (o *jwksObserver) ObserveFetch(sgid.FetchResult) {}
+
+func (o *jwksObserver) jwksCall() *sgid.Call {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.call
+}
+
 // checkSGID fetches sgID's JWKS through the same client code the server
-// uses, and reads sgID's clock from that answer's Date header.
+// uses (the JWKS is all the server fetches from sgID outside a login: it
+// never reads the discovery document), and reads sgID's clock from that
+// answer's Date header.
 func checkSGID(ctx context.Context, cfg config.Config, opts Options) []Result {
 	keys := Result{Check: "sgID signing keys"}
 	clock := Result{Check: "clock"}
@@ -174,7 +187,7 @@ func checkSGID(ctx context.Context, cfg config.Config, opts Options) []Result {
 		return []Result{keys, clock}
 	}
 	jwksURL := issuer + "/.well-known/jwks.json"
-	obs := &dateObserver{}
+	obs := &jwksObserver{}
 	// Only the key set is used, so the login settings are placeholders:
 	// this way the keys are checked even when those settings are wrong.
 	client, err := sgid.New(sgid.Config{
@@ -184,16 +197,18 @@ func checkSGID(ctx context.Context, cfg config.Config, opts Options) []Result {
 	})
 	if err != nil {
 		keys.Status, keys.Detail, keys.Fix = Fail, err.Error(), "fix SGID_HOSTNAME"
-	} else if err := client.CheckKeys(ctx); err != nil {
+	} else if err := client.RefreshKeys(ctx); err != nil {
 		keys.Status, keys.Detail = Fail, fmt.Sprintf("%s: %v", jwksURL, err)
-		keys.Fix = "check SGID_HOSTNAME (production https://api.id.gov.sg, staging https://api-stg.id.gov.sg) and that this machine can reach it (proxy, firewall, DNS)"
+		if call := obs.jwksCall(); call != nil && call.Status == http.StatusOK {
+			keys.Fix = "the JWKS answers but holds no RS256 signing key of 2048 bits or more, so it is not sgID's: check SGID_HOSTNAME (production https://api.id.gov.sg, staging https://api-stg.id.gov.sg)"
+		} else {
+			keys.Fix = "check SGID_HOSTNAME (production https://api.id.gov.sg, staging https://api-stg.id.gov.sg) and that this machine can reach it (proxy, firewall, DNS)"
+		}
 	} else {
 		keys.Status, keys.Detail = OK, "usable RS256 keys at "+jwksURL
 	}
 
-	obs.mu.Lock()
-	call := obs.call
-	obs.mu.Unlock()
+	call := obs.jwksCall()
 	var drift time.Duration
 	ok := false
 	if call != nil {

@@ -196,6 +196,37 @@ func TestEachProblemFailsWithAFix(t *testing.T) {
 	}
 }
 
+// The JWKS check tells an sgID this machine cannot reach from a hostname
+// that answers with a key set that is not sgID's: the fixes differ.
+func TestJWKSFixNamesTheCause(t *testing.T) {
+	for _, tc := range []struct {
+		name, fix, notFix string
+		breakIt           func(f *fakeSGID)
+	}{
+		{"does not answer", "can reach it", "holds no RS256", func(f *fakeSGID) { f.down = true }},
+		{"answers without a usable key", "holds no RS256", "can reach it", func(f *fakeSGID) {
+			_, small := keysForJWKS(t)
+			f.jwks = jwks(t, small)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, env, pub := setup(t)
+			f.mu.Lock()
+			tc.breakIt(f)
+			f.mu.Unlock()
+			out, _ := run(t, env, pub)
+			l := line(out, "FAIL", "sgID signing keys")
+			if l == "" {
+				t.Fatalf("want the signing keys check to FAIL in\n%s", out)
+			}
+			fix, _, _ := strings.Cut(out[strings.Index(out, l)+len(l)+1:], "\n")
+			if !strings.Contains(fix, tc.fix) || strings.Contains(fix, tc.notFix) {
+				t.Errorf("want a fix saying %q (and not %q), got %q", tc.fix, tc.notFix, fix)
+			}
+		})
+	}
+}
+
 func TestLoopbackRedirectOverHTTPIsFine(t *testing.T) {
 	_, env, pub := setup(t)
 	env["PUBLIC_URL"] = "http://localhost:8080"

@@ -27,6 +27,8 @@ type Metrics struct {
 	loginsFailed      *prometheus.CounterVec
 	sgidCalls         *prometheus.HistogramVec
 	jwksRefreshes     *prometheus.CounterVec
+	sgidUp            *prometheus.GaugeVec
+	sgidLastSuccess   *prometheus.GaugeVec
 	clockDrift        prometheus.Gauge
 	sessionsCreated   prometheus.Counter
 	sessionsDestroyed *prometheus.CounterVec
@@ -51,7 +53,19 @@ func New() *Metrics {
 		Buckets: []float64{.025, .05, .1, .25, .5, 1, 2.5, 5, 10},
 	}, []string{"endpoint", "status"})
 	m.jwksRefreshes = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "sgidweb_jwks_refreshes_total", Help: "Fetches of sgID's signing keys, by result (ok, error)."}, []string{"result"})
+		Name: "sgidweb_jwks_refreshes_total", Help: "Fetches of sgID's signing keys, by result (ok: a usable key arrived; error)."}, []string{"result"})
+	// sgID's reachability, seen from this instance. The server fetches the
+	// JWKS at start, every few minutes and when a login meets an unknown
+	// key, so these stay current without logins. fetch is "jwks": the
+	// client never fetches sgID's discovery document.
+	m.sgidUp = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "sgidweb_sgid_up",
+		Help: "1 when the last fetch of this sgID document (fetch: jwks) succeeded with a usable answer, 0 when it failed.",
+	}, []string{"fetch"})
+	m.sgidLastSuccess = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "sgidweb_sgid_last_success_timestamp_seconds",
+		Help: "Unix time of the last successful fetch of this sgID document (fetch: jwks).",
+	}, []string{"fetch"})
 	m.clockDrift = prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: "sgidweb_sgid_clock_drift_seconds",
 		Help: "This machine's clock minus sgID's (from the Date header of the last sgID answer); 1 s resolution.",
@@ -70,6 +84,8 @@ func New() *Metrics {
 	f(m.loginsFailed)
 	f(m.sgidCalls)
 	f(m.jwksRefreshes)
+	f(m.sgidUp)
+	f(m.sgidLastSuccess)
 	f(m.clockDrift)
 	f(m.sessionsCreated)
 	f(m.sessionsDestroyed)
@@ -87,15 +103,24 @@ func (m *Metrics) Handler() http.Handler {
 // ObserveCall implements sgid.Observer.
 func (m *Metrics) ObserveCall(c sgid.Call) {
 	m.sgidCalls.WithLabelValues(c.Endpoint, strconv.Itoa(c.Status)).Observe(c.Duration.Seconds())
-	if c.Endpoint == sgid.EndpointJWKS {
-		result := "ok"
-		if c.Status != http.StatusOK {
-			result = "error"
-		}
-		m.jwksRefreshes.WithLabelValues(result).Inc()
-	}
 	if drift, ok := c.ClockDrift(); ok {
 		m.clockDrift.Set(drift.Seconds())
+	}
+}
+
+// ObserveFetch implements sgid.Observer.
+func (m *Metrics) ObserveFetch(f sgid.FetchResult) {
+	if !f.OK {
+		m.sgidUp.WithLabelValues(f.Fetch).Set(0)
+		if f.Fetch == sgid.FetchJWKS {
+			m.jwksRefreshes.WithLabelValues("error").Inc()
+		}
+		return
+	}
+	m.sgidUp.WithLabelValues(f.Fetch).Set(1)
+	m.sgidLastSuccess.WithLabelValues(f.Fetch).SetToCurrentTime()
+	if f.Fetch == sgid.FetchJWKS {
+		m.jwksRefreshes.WithLabelValues("ok").Inc()
 	}
 }
 

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
+
+	"github.com/sgidweb/sgidweb/internal/sgidtest"
 )
 
 // memoryProvider answers sgID's endpoints with bytes prepared once, so a
@@ -44,36 +46,43 @@ func (m *memoryProvider) RoundTrip(r *http.Request) (*http.Response, error) {
 	}, nil
 }
 
+// The memory provider checks nothing, so the login's values are fixed.
+const (
+	benchSub   = "bench-subject"
+	benchCode  = "bench-code"
+	benchNonce = "bench-nonce"
+)
+
 // benchClient returns a client whose provider answers from memory with the
 // official SDK's algorithms and a typical set of fields.
 func benchClient(b *testing.B) (*Client, Identity) {
 	b.Helper()
-	k := testKeys(b)
+	k := sgidtest.TestKeys()
 	const host = "https://sgid.bench.example"
 	issuer := host + "/v2"
 	now := time.Now()
-	idToken := signJWT(b, jose.RS256, k.sign, withKID(signKID), map[string]any{
-		"iss": issuer, "aud": testClientID, "sub": testSub,
-		"iat": now.Unix(), "exp": now.Add(time.Hour).Unix(), "nonce": testNonce,
+	idToken := sgidtest.SignWith(jose.RS256, k.Sign, map[string]any{"kid": "sig-1"}, map[string]any{
+		"iss": issuer, "aud": sgidtest.ClientID, "sub": benchSub,
+		"iat": now.Unix(), "exp": now.Add(time.Hour).Unix(), "nonce": benchNonce,
 	})
-	tokenBody, _ := json.Marshal(map[string]any{"access_token": testAccessToken, "token_type": "Bearer", "expires_in": 3600, "id_token": idToken})
+	tokenBody, _ := json.Marshal(map[string]any{"access_token": "bench-access-token", "token_type": "Bearer", "expires_in": 3600, "id_token": idToken})
 	fields := map[string]string{
 		"myinfo.name":          "TAN HENG HUAT",
 		"myinfo.nric_number":   "S9812381D",
 		"myinfo.email":         "tan.heng.huat@example.com",
 		"myinfo.mobile_number": "91234567",
 	}
-	ui, _ := json.Marshal(seal(b, familySDK, &k.client.PublicKey, testSub, fields))
-	mem := &memoryProvider{jwks: jwksBody(b, jwkJSON(k.sign, signKID)), token: tokenBody, userinfo: ui}
+	ui, _ := json.Marshal(sgidtest.Seal(sgidtest.SDKAlgs, &k.Client.PublicKey, benchSub, fields))
+	mem := &memoryProvider{jwks: jwksBody(b, sgidtest.JWK(k.Sign, "sig-1")), token: tokenBody, userinfo: ui}
 	c, err := New(Config{
-		Hostname: host, ClientID: testClientID, ClientSecret: testSecret, PrivateKey: k.client,
+		Hostname: host, ClientID: sgidtest.ClientID, ClientSecret: sgidtest.ClientSecret, PrivateKey: k.Client,
 		RedirectURL: testRedirect, Scopes: []string{"openid", "myinfo.name", "myinfo.nric_number", "myinfo.email", "myinfo.mobile_number"},
 		HTTPClient: &http.Client{Transport: mem},
 	})
 	if err != nil {
 		b.Fatal(err)
 	}
-	id, err := c.Exchange(context.Background(), testCode, testVerifier, testNonce)
+	id, err := c.Exchange(context.Background(), benchCode, testVerifier, benchNonce)
 	if err != nil {
 		b.Fatalf("warm-up exchange: %v", err)
 	}
@@ -98,7 +107,7 @@ func BenchmarkCallbackWork(b *testing.B) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
-		id, err := c.Exchange(ctx, testCode, testVerifier, testNonce)
+		id, err := c.Exchange(ctx, benchCode, testVerifier, benchNonce)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -20,6 +20,10 @@ const (
 	ReasonIDTokenInvalid Reason = "id_token_invalid"
 	// ReasonNonceMismatch: the ID token's nonce is missing or differs from the one sent.
 	ReasonNonceMismatch Reason = "nonce_mismatch"
+	// ReasonSigningKeyUnknown: no key of sgID's JWKS verifies the ID token's
+	// signature, even after refetching it: most likely a rotation sgID has
+	// not published yet (or a JWKS fetch failed), so trying again helps.
+	ReasonSigningKeyUnknown Reason = "signing_key_unknown"
 	// ReasonKeysUnavailable: the JWKS could not be fetched and no keys are cached.
 	ReasonKeysUnavailable Reason = "keys_unavailable"
 	// ReasonUserinfoUpstream: the userinfo endpoint failed or answered nonsense.
@@ -35,10 +39,12 @@ const (
 )
 
 // Upstream reports whether r is a failure of sgID itself (the web answers
-// 502/504) rather than of the person's or a forger's input (a 400-class page).
+// 502/503/504) rather than of the person's or a forger's input (a 400-class
+// page). A token whose key is unknown came from sgID's own token endpoint
+// over our authenticated call, so it counts as sgID's.
 func (r Reason) Upstream() bool {
 	switch r {
-	case ReasonTokenUpstream, ReasonKeysUnavailable, ReasonUserinfoUpstream, ReasonTimeout:
+	case ReasonTokenUpstream, ReasonKeysUnavailable, ReasonSigningKeyUnknown, ReasonUserinfoUpstream, ReasonTimeout:
 		return true
 	}
 	return false

@@ -9,25 +9,27 @@ import (
 	"testing"
 
 	"github.com/go-jose/go-jose/v4"
+
+	"github.com/sgidweb/sgidweb/internal/sgidtest"
 )
 
 // FuzzUserinfoDecrypt feeds arbitrary key and field JWEs to the two layers
 // of userinfo decryption. Nothing may panic, and nothing may decrypt unless
 // its header names an allow-listed algorithm and no compression.
 func FuzzUserinfoDecrypt(f *testing.F) {
-	k := testKeys(f)
-	c := &Client{privateKeys: []*rsa.PrivateKey{k.client}}
+	k := sgidtest.TestKeys()
+	c := &Client{privateKeys: []*rsa.PrivateKey{k.Client}}
 	hand := func(header string) string {
 		enc := base64.RawURLEncoding.EncodeToString
 		return enc([]byte(header)) + "." + enc(make([]byte, 40)) + "." + enc(make([]byte, 12)) + "." + enc([]byte("ciphertext")) + "." + enc(make([]byte, 16))
 	}
-	for _, fam := range []algFamily{familySDK, familyMockPass} {
-		u := seal(f, fam, &k.client.PublicKey, testSub, map[string]string{"myinfo.name": "TAN AH KOW"})
+	for _, algs := range algFamilies {
+		u := sgidtest.Seal(algs, &k.Client.PublicKey, "a-subject", map[string]string{"myinfo.name": "TAN AH KOW"})
 		f.Add(u.Key, u.Data["myinfo.name"])
 	}
-	good := seal(f, familySDK, &k.client.PublicKey, testSub, map[string]string{"myinfo.name": "TAN"})
-	rsa15 := encrypt(f, jose.A256GCM, jose.RSA1_5, &k.client.PublicKey, nil, []byte(`{"kty":"oct","k":"AAAAAAAAAAAAAAAAAAAAAA"}`))
-	zipped := encrypt(f, jose.A128GCM, jose.A128GCMKW, good.sym, &jose.EncrypterOptions{Compression: jose.DEFLATE}, []byte("TAN"))
+	good := sgidtest.Seal(sgidtest.SDKAlgs, &k.Client.PublicKey, "a-subject", map[string]string{"myinfo.name": "TAN"})
+	rsa15 := sgidtest.Encrypt(jose.A256GCM, jose.RSA1_5, &k.Client.PublicKey, nil, []byte(`{"kty":"oct","k":"AAAAAAAAAAAAAAAAAAAAAA"}`))
+	zipped := sgidtest.Encrypt(jose.A128GCM, jose.A128GCMKW, good.Sym, &jose.EncrypterOptions{Compression: jose.DEFLATE}, []byte("TAN"))
 	f.Add(rsa15, good.Data["myinfo.name"])
 	f.Add(good.Key, zipped)
 	f.Add(hand(`{"alg":"PBES2-HS512+A256KW","enc":"A256GCM","p2c":2000000000,"p2s":"c2FsdA"}`), good.Data["myinfo.name"])
@@ -42,7 +44,7 @@ func FuzzUserinfoDecrypt(f *testing.F) {
 		if err != nil {
 			// A refused key is fine; the field layer is still exercised
 			// with the known symmetric key.
-			sym = good.sym
+			sym = good.Sym
 		} else {
 			assertAllowed(t, keyJWE, wantKeyAlgs, wantKeyEncs)
 		}

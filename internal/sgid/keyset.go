@@ -14,34 +14,32 @@ import (
 	"github.com/go-jose/go-jose/v4"
 )
 
-// Key set timing. sgID's official SDK refetches its JWKS at most once a minute;
-// keyRefetchWindow matches that so a stream of forged tokens with random kids
-// cannot make us hammer sgID. emptyRetryWindow is shorter because with no keys
-// cached every login fails until a fetch succeeds. keyMaxAge bounds how long a
-// key sgID has withdrawn can still be trusted while no unknown kid shows up.
-const (
-	keyRefetchWindow = 60 * time.Second
-	emptyRetryWindow = 5 * time.Second
-	keyMaxAge        = time.Hour
-)
-
 // keySet is the oidc.KeySet behind the ID token verifier. It only ever uses
-// keys from the configured JWKS URL (never jku, x5u or an embedded jwk), keeps
-// only RSA signing keys of at least 2048 bits, refetches on an unknown kid at
-// most once per keyRefetchWindow with concurrent callers sharing one fetch,
-// and keeps serving its cache while the JWKS is unreachable.
+// keys from the configured JWKS URL (never jku, x5u or an embedded jwk) and
+// keeps only RSA signing keys of at least 2048 bits.
+//
+// It follows sgID's key rotations without a clock: any verification miss
+// (an unknown kid, a known kid whose key fails, no kid and no key fits)
+// refetches the JWKS once, joining a fetch already in flight, and a fetch
+// that fails leaves the cached keys in place. Nothing throttles refetches:
+// ID tokens reach us only from sgID's token endpoint, over a call
+// authenticated by our client secret and PKCE, so nobody else can make us
+// refetch, while a throttle fails every login for its length after a
+// rotation (sgID's TypeScript SDK waits up to a minute).
+//
+// go-oidc's RemoteKeySet behaves the same on a miss, but its cache can only
+// be renewed by a miss: a key sgID withdrew would verify for as long as
+// tokens kept naming it. refresh lets the server's periodic refresh drop it
+// (TestRefreshDropsAWithdrawnKey).
 type keySet struct {
-	url     string
-	client  *http.Client
-	timeout time.Duration
-	now     func() time.Time
+	url      string
+	client   *http.Client
+	timeout  time.Duration
+	observer Observer // nil: nobody is told about fetches
 
-	mu          sync.Mutex
-	keys        []jose.JSONWebKey
-	lastAttempt time.Time // start of the most recent fetch, successful or not
-	lastSuccess time.Time
-	lastErr     error
-	inflight    *keyFetch
+	mu       sync.Mutex
+	keys     []jose.JSONWebKey
+	inflight *keyFetch
 }
 
 // keyFetch is one JWKS download that every concurrent caller waits on.
@@ -50,8 +48,8 @@ type keyFetch struct {
 	err  error
 }
 
-func newKeySet(url string, client *http.Client, timeout time.Duration, now func() time.Time) *keySet {
-	return &keySet{url: url, client: client, timeout: timeout, now: now}
+func newKeySet(url string, client *http.Client, timeout time.Duration, observer Observer) *keySet {
+	return &keySet{url: url, client: client, timeout: timeout, observer: observer}
 }
 
 // keyFailureKey carries a *keyFailure through go-oidc, whose verifier flattens
@@ -85,66 +83,53 @@ func (s *keySet) VerifySignature(ctx context.Context, rawJWT string) ([]byte, er
 	// Compact serialisation always holds exactly one signature.
 	kid := jws.Signatures[0].Header.KeyID
 
-	keys, err := s.usableKeys(ctx)
-	if err != nil {
-		return nil, s.report(ctx, err)
+	keys := s.cached()
+	if len(keys) == 0 {
+		// Nothing cached: the first login, or every fetch so far failed.
+		if err := s.refresh(ctx); err != nil {
+			return nil, s.report(ctx, keysUnavailable(ctx, err))
+		}
+		keys = s.cached()
 	}
-	payload, known := verifyWith(jws, kid, keys)
-	if payload != nil {
+	if payload := verifyWith(jws, kid, keys); payload != nil {
 		return payload, nil
 	}
-	if known {
-		// A key we hold under that kid failed: a bad signature, not a
-		// rotation, so refetching would only help a forger probe us.
-		return nil, s.report(ctx, fail(ReasonIDTokenInvalid, errNoMatchingKey))
+	// A miss: sgID may have rotated its key since the fetch behind these
+	// keys (which may be one this call joined, started before the rotation).
+	detail := errNoMatchingKey
+	if err := s.refresh(ctx); err != nil {
+		if isTimeout(ctx, err) && ctx.Err() != nil {
+			return nil, s.report(ctx, fail(ReasonTimeout, fmt.Errorf("refetching JWKS: %w", err)))
+		}
+		detail = fmt.Errorf("%w, and refetching the JWKS failed: %w", errNoMatchingKey, err)
 	}
-	// Unknown kid (or no kid and no key fits): sgID may have rotated keys.
-	// The error is dropped because the cached keys remain authoritative.
-	_ = s.refresh(ctx)
-	if payload, _ := verifyWith(jws, kid, s.cached()); payload != nil {
+	if payload := verifyWith(jws, kid, s.cached()); payload != nil {
 		return payload, nil
 	}
-	return nil, s.report(ctx, fail(ReasonIDTokenInvalid, errNoMatchingKey))
+	return nil, s.report(ctx, fail(ReasonSigningKeyUnknown, detail))
 }
 
 // verifyWith tries each key whose kid matches (all keys when the token has
-// no kid). known reports whether some key had the token's (non-empty) kid.
-func verifyWith(jws *jose.JSONWebSignature, kid string, keys []jose.JSONWebKey) (payload []byte, known bool) {
+// no kid) and returns the payload of the first that verifies, or nil.
+func verifyWith(jws *jose.JSONWebSignature, kid string, keys []jose.JSONWebKey) []byte {
 	for _, k := range keys {
 		if kid != "" && k.KeyID != kid {
 			continue
 		}
-		if kid != "" {
-			known = true
-		}
 		if p, err := jws.Verify(k.Key); err == nil {
-			return p, known
+			return p
 		}
 	}
-	return nil, known
+	return nil
 }
 
-// usableKeys returns the cached keys, fetching first when the cache is empty
-// or old. It fails only when, after that, there are no keys at all.
-func (s *keySet) usableKeys(ctx context.Context) ([]jose.JSONWebKey, error) {
-	s.mu.Lock()
-	stale := len(s.keys) == 0 || s.now().Sub(s.lastSuccess) > keyMaxAge
-	s.mu.Unlock()
-	var fetchErr error
-	if stale {
-		fetchErr = s.refresh(ctx)
+// keysUnavailable classifies a failed fetch when no keys are cached: the
+// caller's own deadline passing is a timeout, anything else sgID's fault.
+func keysUnavailable(ctx context.Context, err error) error {
+	if isTimeout(ctx, err) && ctx.Err() != nil {
+		return fail(ReasonTimeout, fmt.Errorf("waiting for JWKS: %w", err))
 	}
-	keys := s.cached()
-	if len(keys) > 0 {
-		return keys, nil
-	}
-	if fetchErr == nil {
-		fetchErr = errors.New("JWKS not fetched yet")
-	}
-	if isTimeout(ctx, fetchErr) && ctx.Err() != nil {
-		return nil, fail(ReasonTimeout, fmt.Errorf("waiting for JWKS: %w", fetchErr))
-	}
-	return nil, fail(ReasonKeysUnavailable, fetchErr)
+	return fail(ReasonKeysUnavailable, err)
 }
 
 func (s *keySet) cached() []jose.JSONWebKey {
@@ -153,51 +138,15 @@ func (s *keySet) cached() []jose.JSONWebKey {
 	return s.keys
 }
 
-// check is CheckKeys, the readiness test: it succeeds only when the JWKS
-// answered within the last keyRefetchWindow (fetching now if it is older),
-// so a probe never calls sgID more than once a window. It is stricter than
-// verification on purpose: an instance that cannot reach sgID's keys is not
-// ready, even though cached keys still verify logins already under way.
-func (s *keySet) check(ctx context.Context) error {
-	s.mu.Lock()
-	fresh := len(s.keys) > 0 && s.now().Sub(s.lastSuccess) <= keyRefetchWindow
-	s.mu.Unlock()
-	if fresh {
-		return nil
-	}
-	err := s.refresh(ctx)
-	if err == nil && len(s.cached()) == 0 {
-		err = errors.New("JWKS holds no usable key")
-	}
-	if err == nil {
-		return nil
-	}
-	if isTimeout(ctx, err) && ctx.Err() != nil {
-		return fail(ReasonTimeout, fmt.Errorf("waiting for JWKS: %w", err))
-	}
-	return fail(ReasonKeysUnavailable, err)
-}
-
-// refresh fetches the JWKS unless a fetch started within the refetch window,
-// joining a fetch already in flight. It returns the error of the fetch it
-// waited on, or of the last one when it is too early to try again.
+// refresh fetches the JWKS, or joins the fetch already in flight, and
+// returns that fetch's error. A successful fetch replaces the cached keys;
+// a failed one leaves them.
 func (s *keySet) refresh(ctx context.Context) error {
 	s.mu.Lock()
 	call := s.inflight
 	if call == nil {
-		window := keyRefetchWindow
-		if len(s.keys) == 0 {
-			window = emptyRetryWindow
-		}
-		now := s.now()
-		if !s.lastAttempt.IsZero() && now.Sub(s.lastAttempt) < window {
-			err := s.lastErr
-			s.mu.Unlock()
-			return err
-		}
 		call = &keyFetch{done: make(chan struct{})}
 		s.inflight = call
-		s.lastAttempt = now
 		// The fetch outlives a caller that gives up, because others may be
 		// waiting on it; its own timeout bounds it.
 		go s.fetch(context.WithoutCancel(ctx), call)
@@ -216,13 +165,14 @@ func (s *keySet) fetch(ctx context.Context, call *keyFetch) {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	keys, err := s.download(ctx)
+	if s.observer != nil {
+		s.observer.ObserveFetch(FetchResult{Fetch: FetchJWKS, OK: err == nil})
+	}
 
 	s.mu.Lock()
 	if err == nil {
 		s.keys = keys
-		s.lastSuccess = s.now()
 	}
-	s.lastErr = err
 	s.inflight = nil
 	s.mu.Unlock()
 

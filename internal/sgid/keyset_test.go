@@ -9,256 +9,380 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
+
+	"github.com/sgidweb/sgidweb/internal/sgidtest"
 )
 
-// jwksServer serves a JWKS that tests can swap, break and slow down.
-type jwksServer struct {
-	srv   *httptest.Server
-	hits  atomic.Int32
-	mu    sync.Mutex
-	body  []byte
-	down  bool
-	delay time.Duration
+// The tests here never move a clock and never sleep: sgID may rotate its
+// key at any moment, including right after this server fetched the JWKS,
+// and the next login must still work.
+
+// loginOnce runs one whole login against p and returns Exchange's error.
+func loginOnce(t *testing.T, p *sgidtest.Provider, c *Client) error {
+	t.Helper()
+	_, err := startLogin(t, p, c, nil).exchange(t, c)
+	return err
 }
 
-func newJWKSServer(t *testing.T, body []byte) *jwksServer {
-	s := &jwksServer{body: body}
-	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.hits.Add(1)
-		s.mu.Lock()
-		body, down, delay := s.body, s.down, s.delay
-		s.mu.Unlock()
+// jwksDown makes the provider's JWKS endpoint answer 503.
+func jwksDown(p *sgidtest.Provider) {
+	p.SetFaults(sgidtest.Faults{JWKS: func(w http.ResponseWriter, _ *http.Request) {
+		http.Error(w, "down", http.StatusServiceUnavailable)
+	}})
+}
+
+func TestRotationRightAfterALogin(t *testing.T) {
+	p := newProvider(t)
+	c := newClient(t, p)
+	if err := loginOnce(t, p, c); err != nil {
+		t.Fatalf("first login: %v", err)
+	}
+	p.Rotate()
+	if err := loginOnce(t, p, c); err != nil {
+		t.Fatalf("login right after sgID rotated its key: %v", err)
+	}
+	if n := p.JWKSFetches.Load(); n != 2 {
+		t.Errorf("JWKS fetched %d times, want 2 (the first login, then the unknown kid)", n)
+	}
+}
+
+func TestRotationKeepingTheKid(t *testing.T) {
+	p := newProvider(t)
+	c := newClient(t, p)
+	if err := loginOnce(t, p, c); err != nil {
+		t.Fatalf("first login: %v", err)
+	}
+	p.UseKey(sgidtest.TestKeys().Sign2, "sig-1")
+	if err := loginOnce(t, p, c); err != nil {
+		t.Fatalf("login after sgID put a new key under the same kid: %v", err)
+	}
+	if n := p.JWKSFetches.Load(); n != 2 {
+		t.Errorf("JWKS fetched %d times, want 2", n)
+	}
+}
+
+func TestRotationToATokenWithoutKid(t *testing.T) {
+	p := newProvider(t)
+	c := newClient(t, p)
+	if err := loginOnce(t, p, c); err != nil {
+		t.Fatalf("first login: %v", err)
+	}
+	p.UseKey(sgidtest.TestKeys().Sign2, "")
+	if err := loginOnce(t, p, c); err != nil {
+		t.Fatalf("login with a token without kid, signed by a new key: %v", err)
+	}
+	if n := p.JWKSFetches.Load(); n != 2 {
+		t.Errorf("JWKS fetched %d times, want 2", n)
+	}
+}
+
+// TestRotationWhileAJWKSFetchFails: the refetch for a rotated key fails.
+// That login is refused as a key not (yet) known, the cached keys survive
+// the failure, and the next miss tries sgID again at once.
+func TestRotationWhileAJWKSFetchFails(t *testing.T) {
+	p := newProvider(t)
+	c := newClient(t, p)
+	if err := loginOnce(t, p, c); err != nil {
+		t.Fatalf("first login: %v", err)
+	}
+	jwksDown(p)
+	p.Rotate()
+	err := loginOnce(t, p, c)
+	if ReasonOf(err) != ReasonSigningKeyUnknown {
+		t.Fatalf("rotated key while the JWKS is down = %v, want %q", err, ReasonSigningKeyUnknown)
+	}
+	if n := p.JWKSFetches.Load(); n != 2 {
+		t.Fatalf("JWKS fetched %d times, want 2 (the first login, then the miss)", n)
+	}
+
+	// The cached key still verifies, without a fetch.
+	k := sgidtest.TestKeys()
+	p.UseKey(k.Sign, "sig-1")
+	if err := loginOnce(t, p, c); err != nil {
+		t.Fatalf("login with the cached key after a failed fetch: %v", err)
+	}
+	if n := p.JWKSFetches.Load(); n != 2 {
+		t.Fatalf("JWKS fetched %d times for a cached key, want still 2", n)
+	}
+
+	p.SetFaults(sgidtest.Faults{})
+	p.Rotate()
+	if err := loginOnce(t, p, c); err != nil {
+		t.Fatalf("login with the rotated key once the JWKS answers again: %v", err)
+	}
+	if n := p.JWKSFetches.Load(); n != 3 {
+		t.Errorf("JWKS fetched %d times, want 3", n)
+	}
+}
+
+// TestJWKSRecoveryIsUsedAtTheNextLogin: with nothing cached and the JWKS
+// down, logins fail as keys_unavailable; the first login after the JWKS
+// comes back fetches it, however soon that is.
+func TestJWKSRecoveryIsUsedAtTheNextLogin(t *testing.T) {
+	p := newProvider(t)
+	c := newClient(t, p)
+	jwksDown(p)
+	if err := loginOnce(t, p, c); ReasonOf(err) != ReasonKeysUnavailable {
+		t.Fatalf("login with the JWKS down and nothing cached = %v, want %q", err, ReasonKeysUnavailable)
+	}
+	if err := c.RefreshKeys(context.Background()); ReasonOf(err) != ReasonKeysUnavailable {
+		t.Fatalf("RefreshKeys with the JWKS down = %v, want %q", err, ReasonKeysUnavailable)
+	}
+	p.SetFaults(sgidtest.Faults{})
+	if err := loginOnce(t, p, c); err != nil {
+		t.Fatalf("login right after the JWKS came back: %v", err)
+	}
+}
+
+// A key sgID stopped publishing stops verifying at the next refresh, even
+// when no token has missed the cache in between.
+func TestRefreshDropsAWithdrawnKey(t *testing.T) {
+	p := newProvider(t)
+	c := newClient(t, p)
+	if err := loginOnce(t, p, c); err != nil {
+		t.Fatalf("first login: %v", err)
+	}
+	p.Rotate()
+	if err := c.RefreshKeys(context.Background()); err != nil {
+		t.Fatalf("RefreshKeys: %v", err)
+	}
+	fetches := p.JWKSFetches.Load()
+	k := sgidtest.TestKeys()
+	p.UseKey(k.Sign, "sig-1") // signs with the withdrawn key, but publishes it again only when fetched
+	jwksDown(p)
+	if err := loginOnce(t, p, c); ReasonOf(err) != ReasonSigningKeyUnknown {
+		t.Fatalf("token signed by a withdrawn key = %v, want %q", err, ReasonSigningKeyUnknown)
+	}
+	if n := p.JWKSFetches.Load(); n != fetches+1 {
+		t.Errorf("the miss made %d fetches, want 1", n-fetches)
+	}
+}
+
+// waitSpy is a context that reports the first time somebody waits on it:
+// a key set caller does so only while it waits for a JWKS fetch.
+type waitSpy struct {
+	context.Context
+	once    sync.Once
+	waiting chan<- struct{}
+}
+
+func (s *waitSpy) Done() <-chan struct{} {
+	s.once.Do(func() { s.waiting <- struct{}{} })
+	return s.Context.Done()
+}
+
+// verifyTogether verifies token from n goroutines at once while the JWKS
+// endpoint is held back, releases it only when every caller waits for a
+// fetch (or has already returned), and reports how many failed.
+func verifyTogether(t *testing.T, p *sgidtest.Provider, ks *keySet, token string, n int, publish []jose.JSONWebKey) (failed int) {
+	t.Helper()
+	release := make(chan struct{})
+	p.SetFaults(sgidtest.Faults{JWKS: func(w http.ResponseWriter, _ *http.Request) {
+		<-release
+		sgidtest.WriteJSON(w, http.StatusOK, jose.JSONWebKeySet{Keys: publish})
+	}})
+	waiting := make(chan struct{}, n)
+	errs := make(chan error, n)
+	for range n {
+		go func() {
+			_, err := ks.VerifySignature(&waitSpy{Context: context.Background(), waiting: waiting}, token)
+			errs <- err
+		}()
+	}
+	var results []error
+	for waited := 0; waited+len(results) < n; {
 		select {
-		case <-time.After(delay):
+		case <-waiting:
+			waited++
+		case err := <-errs:
+			results = append(results, err)
+		}
+	}
+	close(release)
+	for len(results) < n {
+		results = append(results, <-errs)
+	}
+	for _, err := range results {
+		if err != nil {
+			failed++
+		}
+	}
+	return failed
+}
+
+func TestConcurrentMissesJoinOneFetch(t *testing.T) {
+	k := sgidtest.TestKeys()
+	p := newProvider(t)
+	ks := newTestKeySet(p)
+	if _, err := ks.VerifySignature(context.Background(), tokenBy(k.Sign, "sig-1")); err != nil {
+		t.Fatalf("warm-up: %v", err)
+	}
+	const n = 20
+	failed := verifyTogether(t, p, ks, tokenBy(k.Sign2, "sig-2"), n, []jose.JSONWebKey{sgidtest.JWK(k.Sign2, "sig-2")})
+	if failed != 0 {
+		t.Errorf("%d of %d verifications of the rotated key failed", failed, n)
+	}
+	if got := p.JWKSFetches.Load(); got != 2 {
+		t.Errorf("%d concurrent misses made %d fetches, want 1 (after the warm-up's)", n, got-1)
+	}
+}
+
+func TestColdStartJoinsOneFetch(t *testing.T) {
+	k := sgidtest.TestKeys()
+	p := newProvider(t)
+	ks := newTestKeySet(p)
+	const n = 20
+	failed := verifyTogether(t, p, ks, tokenBy(k.Sign, "sig-1"), n, []jose.JSONWebKey{sgidtest.JWK(k.Sign, "sig-1")})
+	if failed != 0 || p.JWKSFetches.Load() != 1 {
+		t.Fatalf("%d concurrent cold verifications: %d failed, %d fetches; want 0 and 1", n, failed, p.JWKSFetches.Load())
+	}
+}
+
+// A login that joins a fetch which started before sgID rotated gets the old
+// keys from it; its miss refetches rather than failing.
+func TestAMissAfterJoiningAnOlderFetchRefetches(t *testing.T) {
+	k := sgidtest.TestKeys()
+	p := newProvider(t)
+	ks := newTestKeySet(p)
+	arrived, release := make(chan struct{}), make(chan struct{})
+	var first sync.Once
+	p.SetFaults(sgidtest.Faults{JWKS: func(w http.ResponseWriter, _ *http.Request) {
+		publish := sgidtest.JWK(k.Sign2, "sig-2")
+		first.Do(func() {
+			publish = sgidtest.JWK(k.Sign, "sig-1") // what sgID served before it rotated
+			close(arrived)
+			<-release
+		})
+		sgidtest.WriteJSON(w, http.StatusOK, jose.JSONWebKeySet{Keys: []jose.JSONWebKey{publish}})
+	}})
+	refreshed := make(chan error, 1)
+	go func() { refreshed <- ks.refresh(context.Background()) }()
+	<-arrived
+
+	waiting := make(chan struct{}, 1)
+	verified := make(chan error, 1)
+	go func() {
+		_, err := ks.VerifySignature(&waitSpy{Context: context.Background(), waiting: waiting}, tokenBy(k.Sign2, "sig-2"))
+		verified <- err
+	}()
+	select {
+	case <-waiting:
+	case err := <-verified:
+		t.Fatalf("the login did not join the fetch in flight: %v", err)
+	}
+	close(release)
+	if err := <-refreshed; err != nil {
+		t.Fatalf("the older fetch: %v", err)
+	}
+	if err := <-verified; err != nil {
+		t.Fatalf("login with the rotated key after joining an older fetch: %v", err)
+	}
+	if n := p.JWKSFetches.Load(); n != 2 {
+		t.Errorf("JWKS fetched %d times, want 2", n)
+	}
+}
+
+func TestServesTheCacheWhileTheJWKSIsDown(t *testing.T) {
+	k := sgidtest.TestKeys()
+	p := newProvider(t)
+	ks := newTestKeySet(p)
+	if _, err := ks.VerifySignature(context.Background(), tokenBy(k.Sign, "sig-1")); err != nil {
+		t.Fatalf("warm-up: %v", err)
+	}
+	jwksDown(p)
+	if err := ks.refresh(context.Background()); err == nil {
+		t.Fatal("refresh against a JWKS answering 503 succeeded")
+	}
+	if _, err := ks.VerifySignature(context.Background(), tokenBy(k.Sign, "sig-1")); err != nil {
+		t.Fatalf("cached key refused after a failed refresh: %v", err)
+	}
+}
+
+// A JWKS answering 200 with no usable key is a failed fetch too: it must
+// not replace the keys that work.
+func TestAJWKSWithNoUsableKeyKeepsTheCache(t *testing.T) {
+	k := sgidtest.TestKeys()
+	p := newProvider(t)
+	ks := newTestKeySet(p)
+	if _, err := ks.VerifySignature(context.Background(), tokenBy(k.Sign, "sig-1")); err != nil {
+		t.Fatalf("warm-up: %v", err)
+	}
+	p.SetFaults(sgidtest.Faults{JWKS: func(w http.ResponseWriter, _ *http.Request) {
+		sgidtest.WriteJSON(w, http.StatusOK, jose.JSONWebKeySet{Keys: []jose.JSONWebKey{sgidtest.JWK(k.Small, "small")}})
+	}})
+	if err := ks.refresh(context.Background()); err == nil {
+		t.Fatal("a JWKS holding only a 1024-bit key was taken as a successful fetch")
+	}
+	if _, err := ks.VerifySignature(context.Background(), tokenBy(k.Sign, "sig-1")); err != nil {
+		t.Fatalf("cached key refused after a JWKS with no usable key: %v", err)
+	}
+}
+
+func TestStalledJWKSIsBoundedByTheTimeout(t *testing.T) {
+	p := newProvider(t)
+	release := make(chan struct{})
+	defer close(release)
+	p.SetFaults(sgidtest.Faults{JWKS: func(_ http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
 		case <-r.Context().Done():
-			return
 		}
-		if down {
-			http.Error(w, "down", http.StatusBadGateway)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		w.Write(body)
-	}))
-	t.Cleanup(s.srv.Close)
-	return s
-}
-
-func (s *jwksServer) set(f func(s *jwksServer)) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	f(s)
-}
-
-func newTestKeySet(s *jwksServer, clock *testClock) *keySet {
-	return newKeySet(s.srv.URL, buildHTTPClient(s.srv.Client(), Config{Timeout: time.Second}), time.Second, clock.Now)
-}
-
-func tokenBy(t *testing.T, key *rsa.PrivateKey, kid string) string {
-	return signJWT(t, jose.RS256, key, withKID(kid), map[string]any{"sub": "x"})
-}
-
-func TestKeySetUnknownKidRefetchesOnce(t *testing.T) {
-	k := testKeys(t)
-	s := newJWKSServer(t, jwksBody(t, jwkJSON(k.sign, "a")))
-	clock := newTestClock()
-	ks := newTestKeySet(s, clock)
-	ctx := context.Background()
-
-	if _, err := ks.VerifySignature(ctx, tokenBy(t, k.sign, "a")); err != nil {
-		t.Fatalf("warm-up verification: %v", err)
-	}
-	if n := s.hits.Load(); n != 1 {
-		t.Fatalf("JWKS fetched %d times to warm up, want 1", n)
-	}
-
-	// sgID rotates to key b. Within the window the new kid is refused
-	// without a fetch; after it, one fetch finds the key.
-	s.set(func(s *jwksServer) { s.body = jwksBody(t, jwkJSON(k.sign2, "b")) })
-	clock.Advance(10 * time.Second)
-	if _, err := ks.VerifySignature(ctx, tokenBy(t, k.sign2, "b")); err == nil {
-		t.Fatal("new kid accepted inside the refetch window without a fetch")
-	}
-	if n := s.hits.Load(); n != 1 {
-		t.Fatalf("JWKS fetched %d times inside the window, want 1", n)
-	}
-	clock.Advance(keyRefetchWindow)
-	if _, err := ks.VerifySignature(ctx, tokenBy(t, k.sign2, "b")); err != nil {
-		t.Fatalf("rotated key after the window: %v", err)
-	}
-	if n := s.hits.Load(); n != 2 {
-		t.Fatalf("JWKS fetched %d times, want 2", n)
-	}
-	// The old key left the JWKS, so it is no longer trusted.
-	if _, err := ks.VerifySignature(ctx, tokenBy(t, k.sign, "a")); err == nil {
-		t.Fatal("withdrawn key still verifies")
-	}
-}
-
-func TestKeySetRandomKidsRefetchAtMostOnce(t *testing.T) {
-	k := testKeys(t)
-	s := newJWKSServer(t, jwksBody(t, jwkJSON(k.sign, "a")))
-	s.set(func(s *jwksServer) { s.delay = 20 * time.Millisecond })
-	clock := newTestClock()
-	ks := newTestKeySet(s, clock)
-	if err := ks.check(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	clock.Advance(keyRefetchWindow + time.Second)
-
-	var wg sync.WaitGroup
-	var accepted atomic.Int32
-	for i := range 50 {
-		wg.Go(func() {
-			tok := tokenBy(t, k.other, fmt.Sprintf("random-%d", i))
-			if _, err := ks.VerifySignature(context.Background(), tok); err == nil {
-				accepted.Add(1)
-			}
-		})
-	}
-	wg.Wait()
-	for i := range 20 {
-		clock.Advance(time.Second)
-		ks.VerifySignature(context.Background(), tokenBy(t, k.other, fmt.Sprintf("later-%d", i)))
-	}
-	if accepted.Load() != 0 {
-		t.Fatalf("%d forged tokens accepted", accepted.Load())
-	}
-	if n := s.hits.Load(); n != 2 {
-		t.Fatalf("JWKS fetched %d times for 70 unknown kids in one window, want 2 (warm-up + one refetch)", n)
-	}
-}
-
-func TestKeySetColdStartIsSingleFlight(t *testing.T) {
-	k := testKeys(t)
-	s := newJWKSServer(t, jwksBody(t, jwkJSON(k.sign, "a")))
-	s.set(func(s *jwksServer) { s.delay = 50 * time.Millisecond })
-	ks := newTestKeySet(s, newTestClock())
-	tok := tokenBy(t, k.sign, "a")
-	var wg sync.WaitGroup
-	var failed atomic.Int32
-	for range 20 {
-		wg.Go(func() {
-			if _, err := ks.VerifySignature(context.Background(), tok); err != nil {
-				failed.Add(1)
-			}
-		})
-	}
-	wg.Wait()
-	if failed.Load() != 0 || s.hits.Load() != 1 {
-		t.Fatalf("20 concurrent cold verifications: %d failed, %d fetches; want 0 and 1", failed.Load(), s.hits.Load())
-	}
-}
-
-func TestKeySetKnownKidBadSignatureDoesNotRefetch(t *testing.T) {
-	k := testKeys(t)
-	s := newJWKSServer(t, jwksBody(t, jwkJSON(k.sign, "a")))
-	clock := newTestClock()
-	ks := newTestKeySet(s, clock)
-	ks.check(context.Background())
-	clock.Advance(2 * keyRefetchWindow)
-	_, err := ks.VerifySignature(context.Background(), tokenBy(t, k.other, "a"))
-	if ReasonOf(err) != ReasonIDTokenInvalid {
-		t.Fatalf("forged signature under a known kid = %v, want %q", err, ReasonIDTokenInvalid)
-	}
-	if n := s.hits.Load(); n != 1 {
-		t.Fatalf("JWKS fetched %d times, want 1", n)
-	}
-}
-
-func TestKeySetServesCacheWhileDown(t *testing.T) {
-	k := testKeys(t)
-	s := newJWKSServer(t, jwksBody(t, jwkJSON(k.sign, "a")))
-	clock := newTestClock()
-	ks := newTestKeySet(s, clock)
-	if err := ks.check(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	s.set(func(s *jwksServer) { s.down = true })
-	// Past keyMaxAge the set tries to refresh, fails, and keeps its keys.
-	clock.Advance(keyMaxAge + time.Minute)
-	if _, err := ks.VerifySignature(context.Background(), tokenBy(t, k.sign, "a")); err != nil {
-		t.Fatalf("cached key refused while JWKS is down: %v", err)
-	}
-	if n := s.hits.Load(); n != 2 {
-		t.Fatalf("JWKS fetched %d times, want 2 (warm-up + stale refresh)", n)
-	}
-	// Readiness is stricter than verification: keys that sgID no longer
-	// serves make the instance not ready.
-	if err := ks.check(context.Background()); ReasonOf(err) != ReasonKeysUnavailable {
-		t.Fatalf("check with a warm cache and JWKS down = %v, want %q", err, ReasonKeysUnavailable)
-	}
-	s.set(func(s *jwksServer) { s.down = false })
-	clock.Advance(keyRefetchWindow + time.Second)
-	if err := ks.check(context.Background()); err != nil {
-		t.Fatalf("check after the JWKS came back: %v", err)
-	}
-}
-
-func TestKeySetCheckCallsJWKSAtMostOncePerWindow(t *testing.T) {
-	k := testKeys(t)
-	s := newJWKSServer(t, jwksBody(t, jwkJSON(k.sign, "a")))
-	clock := newTestClock()
-	ks := newTestKeySet(s, clock)
-	for range 10 {
-		if err := ks.check(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		clock.Advance(5 * time.Second)
-	}
-	if n := s.hits.Load(); n != 1 {
-		t.Fatalf("10 probes within %v fetched the JWKS %d times, want 1", keyRefetchWindow, n)
-	}
-	clock.Advance(keyRefetchWindow)
-	ks.check(context.Background())
-	if n := s.hits.Load(); n != 2 {
-		t.Fatalf("a probe after the window: want a second fetch, got %d fetches", n)
-	}
-}
-
-func TestKeySetEmptyAndDown(t *testing.T) {
-	k := testKeys(t)
-	s := newJWKSServer(t, nil)
-	s.set(func(s *jwksServer) { s.down = true })
-	clock := newTestClock()
-	ks := newTestKeySet(s, clock)
-	ctx, f := withKeyFailure(context.Background())
-	if _, err := ks.VerifySignature(ctx, tokenBy(t, k.sign, "a")); ReasonOf(err) != ReasonKeysUnavailable {
-		t.Fatalf("verify with empty cache and JWKS down = %v, want %q", err, ReasonKeysUnavailable)
-	}
-	if ReasonOf(f.err) != ReasonKeysUnavailable {
-		t.Fatalf("reported failure = %v, want %q", f.err, ReasonKeysUnavailable)
-	}
-	if err := ks.check(context.Background()); ReasonOf(err) != ReasonKeysUnavailable {
-		t.Fatalf("check = %v, want %q", err, ReasonKeysUnavailable)
-	}
-	if n := s.hits.Load(); n != 1 {
-		t.Fatalf("JWKS fetched %d times within the retry window, want 1", n)
-	}
-}
-
-func TestKeySetStalledJWKS(t *testing.T) {
-	k := testKeys(t)
-	s := newJWKSServer(t, jwksBody(t, jwkJSON(k.sign, "a")))
-	s.set(func(s *jwksServer) { s.delay = 3 * time.Second })
-	clock := newTestClock()
-	ks := newKeySet(s.srv.URL, buildHTTPClient(s.srv.Client(), Config{Timeout: time.Minute}), 100*time.Millisecond, clock.Now)
+	}})
+	c := newClient(t, p, func(cfg *Config) { cfg.Timeout = 100 * time.Millisecond })
 	start := time.Now()
-	err := ks.check(context.Background())
+	err := c.RefreshKeys(context.Background())
 	if ReasonOf(err) != ReasonKeysUnavailable || time.Since(start) > 2*time.Second {
-		t.Fatalf("check against a stalled JWKS = %v after %v; want %q within the timeout", err, time.Since(start), ReasonKeysUnavailable)
+		t.Fatalf("RefreshKeys against a stalled JWKS = %v after %v; want %q within the timeout", err, time.Since(start), ReasonKeysUnavailable)
+	}
+}
+
+func TestKeysUnder2048BitsAreRefused(t *testing.T) {
+	k := sgidtest.TestKeys()
+	p := newProvider(t)
+	c := newClient(t, p)
+	publish := func(keys ...jose.JSONWebKey) {
+		p.SetFaults(sgidtest.Faults{JWKS: func(w http.ResponseWriter, _ *http.Request) {
+			sgidtest.WriteJSON(w, http.StatusOK, jose.JSONWebKeySet{Keys: keys})
+		}})
+	}
+	p.UseKey(k.Small, "small")
+	publish(sgidtest.JWK(k.Small, "small"))
+	if err := loginOnce(t, p, c); ReasonOf(err) != ReasonKeysUnavailable {
+		t.Fatalf("JWKS with only a 1024-bit key: login = %v, want %q", err, ReasonKeysUnavailable)
+	}
+	publish(sgidtest.JWK(k.Sign, "sig-1"), sgidtest.JWK(k.Small, "small"))
+	if err := loginOnce(t, p, c); ReasonOf(err) != ReasonSigningKeyUnknown {
+		t.Fatalf("token signed by a published 1024-bit key = %v, want %q", err, ReasonSigningKeyUnknown)
+	}
+	p.UseKey(k.Sign, "sig-1")
+	if err := loginOnce(t, p, c); err != nil {
+		t.Fatalf("the 2048-bit key beside it: %v", err)
+	}
+}
+
+func TestKeySetNoKidTriesAllKeys(t *testing.T) {
+	k := sgidtest.TestKeys()
+	p := newProvider(t)
+	p.SetFaults(sgidtest.Faults{JWKS: func(w http.ResponseWriter, _ *http.Request) {
+		sgidtest.WriteJSON(w, http.StatusOK, jose.JSONWebKeySet{Keys: []jose.JSONWebKey{sgidtest.JWK(k.Sign, "a"), sgidtest.JWK(k.Sign2, "b")}})
+	}})
+	ks := newTestKeySet(p)
+	tok := sgidtest.SignWith(jose.RS256, k.Sign2, nil, map[string]any{"sub": "x"})
+	if _, err := ks.VerifySignature(context.Background(), tok); err != nil {
+		t.Fatalf("token without kid: %v", err)
+	}
+	if n := p.JWKSFetches.Load(); n != 1 {
+		t.Errorf("JWKS fetched %d times, want 1", n)
 	}
 }
 
 func TestParseJWKSFilters(t *testing.T) {
-	k := testKeys(t)
+	k := sgidtest.TestKeys()
 	ec, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
@@ -271,13 +395,13 @@ func TestParseJWKSFilters(t *testing.T) {
 		return b
 	}
 	set := map[string][]json.RawMessage{"keys": {
-		entry(jwkJSON(k.sign, "good")),
-		entry(jose.JSONWebKey{Key: &k.sign2.PublicKey, KeyID: "no-use-no-alg"}),
-		entry(jwkJSON(k.small, "small")),
-		entry(jose.JSONWebKey{Key: &k.other.PublicKey, KeyID: "enc", Use: "enc"}),
-		entry(jose.JSONWebKey{Key: &k.other.PublicKey, KeyID: "ps256", Algorithm: "PS256"}),
+		entry(sgidtest.JWK(k.Sign, "good")),
+		entry(jose.JSONWebKey{Key: &k.Sign2.PublicKey, KeyID: "no-use-no-alg"}),
+		entry(sgidtest.JWK(k.Small, "small")),
+		entry(jose.JSONWebKey{Key: &k.Other.PublicKey, KeyID: "enc", Use: "enc"}),
+		entry(jose.JSONWebKey{Key: &k.Other.PublicKey, KeyID: "ps256", Algorithm: "PS256"}),
 		entry(jose.JSONWebKey{Key: &ec.PublicKey, KeyID: "ec", Algorithm: "ES256"}),
-		entry(jose.JSONWebKey{Key: k.other, KeyID: "private"}),
+		entry(jose.JSONWebKey{Key: k.Other, KeyID: "private"}),
 		entry(jose.JSONWebKey{Key: []byte("0123456789abcdef0123456789abcdef"), KeyID: "oct"}),
 		json.RawMessage(`{"kty":"RSA","kid":"broken","n":"!!","e":"AQAB"}`),
 		json.RawMessage(`{"kty":"OKP","crv":"X448","x":"AA"}`),
@@ -302,29 +426,10 @@ func TestParseJWKSFilters(t *testing.T) {
 	}
 }
 
-func TestKeySetIgnoresSmallKey(t *testing.T) {
-	k := testKeys(t)
-	s := newJWKSServer(t, jwksBody(t, jwkJSON(k.small, "small"), jwkJSON(k.sign, "a")))
-	ks := newTestKeySet(s, newTestClock())
-	if _, err := ks.VerifySignature(context.Background(), tokenBy(t, k.small, "small")); ReasonOf(err) != ReasonIDTokenInvalid {
-		t.Fatalf("token signed by a published 1024-bit key = %v, want %q", err, ReasonIDTokenInvalid)
-	}
-	if _, err := ks.VerifySignature(context.Background(), tokenBy(t, k.sign, "a")); err != nil {
-		t.Fatalf("2048-bit key beside it: %v", err)
-	}
-
-	only := newJWKSServer(t, jwksBody(t, jwkJSON(k.small, "small")))
-	if err := newTestKeySet(only, newTestClock()).check(context.Background()); ReasonOf(err) != ReasonKeysUnavailable {
-		t.Fatalf("JWKS with only a 1024-bit key: check = %v, want %q", err, ReasonKeysUnavailable)
-	}
+func tokenBy(key *rsa.PrivateKey, kid string) string {
+	return sgidtest.SignWith(jose.RS256, key, map[string]any{"kid": kid}, map[string]any{"sub": "x"})
 }
 
-func TestKeySetNoKidTriesAllKeys(t *testing.T) {
-	k := testKeys(t)
-	s := newJWKSServer(t, jwksBody(t, jwkJSON(k.sign, "a"), jwkJSON(k.sign2, "b")))
-	ks := newTestKeySet(s, newTestClock())
-	tok := signJWT(t, jose.RS256, k.sign2, nil, map[string]any{"sub": "x"})
-	if _, err := ks.VerifySignature(context.Background(), tok); err != nil {
-		t.Fatalf("token without kid: %v", err)
-	}
+func newTestKeySet(p *sgidtest.Provider) *keySet {
+	return newKeySet(p.JWKSURL(), buildHTTPClient(nil, Config{Timeout: 2 * time.Second}), 2*time.Second, nil)
 }

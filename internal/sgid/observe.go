@@ -40,10 +40,26 @@ func (c Call) ClockDrift() (drift time.Duration, ok bool) {
 	return mid.Sub(c.ServerDate).Round(time.Second), true
 }
 
-// Observer is told about every outbound call, e.g. to record metrics. It is
-// called on the request's goroutine and must not block.
+// Names of the documents sgID publishes that the client fetches, for
+// FetchResult.Fetch; fixed words, safe as metric labels. There is only the
+// JWKS: the client builds sgID's endpoints from the issuer, as sgID's own
+// SDKs do, and never reads the discovery document.
+const FetchJWKS = "jwks"
+
+// FetchResult is the outcome of one fetch of a document sgID publishes.
+// OK means a usable answer: for the JWKS, at least one usable signing key
+// (an HTTP 200 holding none is a failed fetch).
+type FetchResult struct {
+	Fetch string
+	OK    bool
+}
+
+// Observer is told about every outbound call and every fetch of a document
+// sgID publishes, e.g. to record metrics. It is called on the goroutine
+// making the call and must not block.
 type Observer interface {
 	ObserveCall(Call)
+	ObserveFetch(FetchResult)
 }
 
 // observingTransport times each round trip, body included (it wraps the

@@ -9,13 +9,15 @@ import (
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
+
+	"github.com/sgidweb/sgidweb/internal/sgidtest"
 )
 
 // During a key rotation sgID may still encrypt to the old key or already to
 // the new one; both must open while both are configured.
 func TestUserinfoAcceptsThePreviousKeyDuringRotation(t *testing.T) {
-	k := testKeys(t)
-	current, previous := k.client, k.other
+	k := sgidtest.TestKeys()
+	current, previous := k.Client, k.Other
 	for _, tc := range []struct {
 		name string
 		to   *rsa.PublicKey
@@ -27,14 +29,17 @@ func TestUserinfoAcceptsThePreviousKeyDuringRotation(t *testing.T) {
 		{"to the current key, kid of sgID's own making", &current.PublicKey, "sgid-key-7"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p := newFakeProvider(t)
-			ui := seal(t, familySDK, tc.to, testSub, sampleFields)
-			if tc.kid != "" {
-				ui.Key = sealKeyWithKID(t, tc.to, ui.sym, tc.kid)
-			}
-			p.set(func(p *fakeProvider) { p.userinfo = ui })
-			c := p.newClient(t, func(cfg *Config) { cfg.PrivateKey = current; cfg.PreviousKeys = []*rsa.PrivateKey{previous} })
-			prof, err := c.Userinfo(context.Background(), identity())
+			p := newProvider(t)
+			answerUserinfo(p, func(g *sgidtest.Grant) any {
+				ui := sgidtest.Seal(sgidtest.SDKAlgs, tc.to, g.Subject, g.Fields)
+				if tc.kid != "" {
+					ui.Key = sealKeyWithKID(t, tc.to, ui.Sym, tc.kid)
+				}
+				return ui
+			})
+			c := newClient(t, p, func(cfg *Config) { cfg.PrivateKey = current; cfg.PreviousKeys = []*rsa.PrivateKey{previous} })
+			g := startLogin(t, p, c, sampleFields).grant
+			prof, err := c.Userinfo(context.Background(), identityOf(g))
 			if err != nil {
 				t.Fatalf("Userinfo: %v", err)
 			}
@@ -46,11 +51,12 @@ func TestUserinfoAcceptsThePreviousKeyDuringRotation(t *testing.T) {
 }
 
 func TestUserinfoRefusesAKeyNoLongerConfigured(t *testing.T) {
-	k := testKeys(t)
-	p := newFakeProvider(t)
-	p.set(func(p *fakeProvider) { p.userinfo = seal(t, familySDK, &k.other.PublicKey, testSub, sampleFields) })
-	c := p.newClient(t) // only the current key
-	_, err := c.Userinfo(context.Background(), identity())
+	p := newProvider(t)
+	answerUserinfo(p, func(g *sgidtest.Grant) any {
+		return sgidtest.Seal(sgidtest.SDKAlgs, &sgidtest.TestKeys().Other.PublicKey, g.Subject, g.Fields)
+	})
+	c := newClient(t, p) // only the current key
+	_, err := c.Userinfo(context.Background(), identityOf(startLogin(t, p, c, nil).grant))
 	if ReasonOf(err) != ReasonDecryptFailed {
 		t.Fatalf("want %s, got %v", ReasonDecryptFailed, err)
 	}
@@ -74,18 +80,41 @@ func sealKeyWithKID(t *testing.T, to *rsa.PublicKey, sym []byte, kid string) str
 	return s
 }
 
-type recordingObserver struct{ calls []Call }
+type recordingObserver struct {
+	calls   []Call
+	fetches []FetchResult
+}
 
-func (o *recordingObserver) ObserveCall(c Call) { o.calls = append(o.calls, c) }
+func (o *recordingObserver) ObserveCall(c Call)         { o.calls = append(o.calls, c) }
+func (o *recordingObserver) ObserveFetch(f FetchResult) { o.fetches = append(o.fetches, f) }
+
+// Each JWKS fetch is reported with its outcome: an answer without a usable
+// key is a failed fetch, like no answer.
+func TestObserverSeesEachJWKSFetchOutcome(t *testing.T) {
+	k := sgidtest.TestKeys()
+	p := newProvider(t)
+	obs := &recordingObserver{}
+	c := newClient(t, p, func(cfg *Config) { cfg.Observer = obs })
+	if err := c.RefreshKeys(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	p.SetFaults(sgidtest.Faults{JWKS: func(w http.ResponseWriter, _ *http.Request) {
+		sgidtest.WriteJSON(w, http.StatusOK, jose.JSONWebKeySet{Keys: []jose.JSONWebKey{sgidtest.JWK(k.Small, "small")}})
+	}})
+	_ = c.RefreshKeys(context.Background())
+	jwksDown(p)
+	_ = c.RefreshKeys(context.Background())
+	want := []FetchResult{{FetchJWKS, true}, {FetchJWKS, false}, {FetchJWKS, false}}
+	if len(obs.fetches) != len(want) || obs.fetches[0] != want[0] || obs.fetches[1] != want[1] || obs.fetches[2] != want[2] {
+		t.Errorf("fetches: want %v, got %v", want, obs.fetches)
+	}
+}
 
 func TestObserverSeesEveryCallWithItsStatusAndDate(t *testing.T) {
-	p := newFakeProvider(t)
-	p.set(func(p *fakeProvider) {
-		p.userinfo = seal(t, familySDK, &testKeys(t).client.PublicKey, testSub, sampleFields)
-	})
+	p := newProvider(t)
 	obs := &recordingObserver{}
-	c := p.newClient(t, func(cfg *Config) { cfg.Observer = obs })
-	id, err := c.Exchange(context.Background(), testCode, testVerifier, testNonce)
+	c := newClient(t, p, func(cfg *Config) { cfg.Observer = obs })
+	id, err := startLogin(t, p, c, nil).exchange(t, c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,10 +137,10 @@ func TestObserverSeesEveryCallWithItsStatusAndDate(t *testing.T) {
 	}
 
 	// A call that gets no answer reports status 0.
-	p.srv.Close()
+	p.Close()
 	obs.calls = nil
-	c2 := p.newClient(t, func(cfg *Config) { cfg.Observer = obs; cfg.Timeout = time.Second })
-	_ = c2.CheckKeys(context.Background())
+	c2 := newClient(t, p, func(cfg *Config) { cfg.Observer = obs; cfg.Timeout = time.Second })
+	_ = c2.RefreshKeys(context.Background())
 	if len(obs.calls) != 1 || obs.calls[0].Status != 0 || obs.calls[0].Endpoint != EndpointJWKS {
 		t.Errorf("unreachable JWKS: want one jwks call with status 0, got %+v", obs.calls)
 	}

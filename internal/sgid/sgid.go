@@ -175,7 +175,7 @@ func New(cfg Config) (*Client, error) {
 			AuthStyle: oauth2.AuthStyleInParams,
 		},
 	}
-	c.keys = newKeySet(issuer+"/.well-known/jwks.json", c.http, cfg.Timeout, now)
+	c.keys = newKeySet(issuer+"/.well-known/jwks.json", c.http, cfg.Timeout, cfg.Observer)
 	c.verifier = oidc.NewVerifier(issuer, c.keys, &oidc.Config{
 		ClientID:             cfg.ClientID,
 		SupportedSigningAlgs: []string{oidc.RS256},
@@ -253,10 +253,15 @@ func randomToken() (string, error) {
 	return base64.RawURLEncoding.EncodeToString(b), nil
 }
 
-// CheckKeys succeeds only when sgID's JWKS answered within the last minute
-// with a usable key, fetching it at most once a minute; it is meant for a
-// readiness probe.
-// The JWKS fetch carries its own Timeout, so ctx need not have a deadline.
-func (c *Client) CheckKeys(ctx context.Context) error {
-	return c.keys.check(ctx)
+// RefreshKeys fetches sgID's JWKS now, joining a fetch already in flight.
+// When the JWKS holds a usable key, those keys replace the cached ones, so a
+// key sgID withdrew stops verifying; when the fetch fails, the cached keys
+// stay. Logins need no call to it: a verification miss refetches by itself.
+// The server calls it periodically, and doctor once. The fetch carries its
+// own Timeout, so ctx need not have a deadline.
+func (c *Client) RefreshKeys(ctx context.Context) error {
+	if err := c.keys.refresh(ctx); err != nil {
+		return keysUnavailable(ctx, err)
+	}
+	return nil
 }

@@ -14,6 +14,8 @@ import (
 	"testing"
 
 	"golang.org/x/oauth2"
+
+	"github.com/sgidweb/sgidweb/internal/sgidtest"
 )
 
 func TestPKCEVector(t *testing.T) {
@@ -24,8 +26,8 @@ func TestPKCEVector(t *testing.T) {
 }
 
 func TestNewAuthRequest(t *testing.T) {
-	p := newFakeProvider(t)
-	c := p.newClient(t)
+	p := newProvider(t)
+	c := newClient(t, p)
 	ar, err := c.NewAuthRequest()
 	if err != nil {
 		t.Fatal(err)
@@ -34,13 +36,13 @@ func TestNewAuthRequest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := u.Scheme+"://"+u.Host+u.Path, p.issuer+"/oauth/authorize"; got != want {
+	if got, want := u.Scheme+"://"+u.Host+u.Path, p.Issuer+"/oauth/authorize"; got != want {
 		t.Errorf("authorize endpoint = %q, want %q", got, want)
 	}
 	q := u.Query()
 	want := map[string]string{
 		"response_type":         "code",
-		"client_id":             testClientID,
+		"client_id":             sgidtest.ClientID,
 		"redirect_uri":          testRedirect,
 		"scope":                 "openid myinfo.name myinfo.nric_number",
 		"state":                 ar.State,
@@ -62,8 +64,8 @@ func TestNewAuthRequest(t *testing.T) {
 }
 
 func TestAuthRequestRandomness(t *testing.T) {
-	p := newFakeProvider(t)
-	c := p.newClient(t)
+	p := newProvider(t)
+	c := newClient(t, p)
 	seen := map[string]bool{}
 	for range 200 {
 		ar, err := c.NewAuthRequest()
@@ -126,11 +128,11 @@ func TestIssuer(t *testing.T) {
 }
 
 func TestNewValidates(t *testing.T) {
-	k := testKeys(t)
+	k := sgidtest.TestKeys()
 	valid := func() Config {
 		return Config{
 			Hostname: "https://api.id.gov.sg", ClientID: "id", ClientSecret: "secret",
-			PrivateKey: k.client, RedirectURL: "https://app.example/cb",
+			PrivateKey: k.Client, RedirectURL: "https://app.example/cb",
 			Scopes: []string{"openid", "myinfo.name"},
 		}
 	}
@@ -142,7 +144,7 @@ func TestNewValidates(t *testing.T) {
 		{"valid", func(*Config) {}, true},
 		{"openid only needs no key", func(c *Config) { c.PrivateKey = nil; c.Scopes = []string{"openid"} }, true},
 		{"data scopes need a key", func(c *Config) { c.PrivateKey = nil }, false},
-		{"small key", func(c *Config) { c.PrivateKey = k.small }, false},
+		{"small key", func(c *Config) { c.PrivateKey = k.Small }, false},
 		{"no openid", func(c *Config) { c.Scopes = []string{"myinfo.name"} }, false},
 		{"blank scope", func(c *Config) { c.Scopes = []string{"openid", ""} }, false},
 		{"scope with space", func(c *Config) { c.Scopes = []string{"openid myinfo.name"} }, false},
@@ -171,8 +173,8 @@ func TestNewValidates(t *testing.T) {
 }
 
 func TestScopesIsACopy(t *testing.T) {
-	p := newFakeProvider(t)
-	c := p.newClient(t, func(cfg *Config) { cfg.Scopes = []string{"openid", "myinfo.name", "openid"} })
+	p := newProvider(t)
+	c := newClient(t, p, func(cfg *Config) { cfg.Scopes = []string{"openid", "myinfo.name", "openid"} })
 	s := c.Scopes()
 	if strings.Join(s, " ") != "openid myinfo.name" {
 		t.Fatalf("Scopes = %v, want duplicates dropped in order", s)
@@ -189,12 +191,12 @@ func pemOf(t *testing.T, typ string, der []byte) string {
 }
 
 func TestParsePrivateKey(t *testing.T) {
-	k := testKeys(t)
-	pkcs8, err := x509.MarshalPKCS8PrivateKey(k.client)
+	k := sgidtest.TestKeys()
+	pkcs8, err := x509.MarshalPKCS8PrivateKey(k.Client)
 	if err != nil {
 		t.Fatal(err)
 	}
-	pkcs1 := x509.MarshalPKCS1PrivateKey(k.client)
+	pkcs1 := x509.MarshalPKCS1PrivateKey(k.Client)
 	ec, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
@@ -207,7 +209,7 @@ func TestParsePrivateKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	small8, err := x509.MarshalPKCS8PrivateKey(k.small)
+	small8, err := x509.MarshalPKCS8PrivateKey(k.Small)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,7 +233,7 @@ func TestParsePrivateKey(t *testing.T) {
 		{"ec pkcs8", pemOf(t, "PRIVATE KEY", ec8), "EC key"},
 		{"ec sec1", pemOf(t, "EC PRIVATE KEY", ecSEC1), "EC key"},
 		{"1024-bit", pemOf(t, "PRIVATE KEY", small8), "1024 bits"},
-		{"1024-bit pkcs1", pemOf(t, "RSA PRIVATE KEY", x509.MarshalPKCS1PrivateKey(k.small)), "at least 2048"},
+		{"1024-bit pkcs1", pemOf(t, "RSA PRIVATE KEY", x509.MarshalPKCS1PrivateKey(k.Small)), "at least 2048"},
 		{"encrypted", pemOf(t, "ENCRYPTED PRIVATE KEY", []byte("x")), "password"},
 	}
 	for _, tt := range tests {
@@ -241,7 +243,7 @@ func TestParsePrivateKey(t *testing.T) {
 				if err != nil {
 					t.Fatalf("ParsePrivateKey: %v", err)
 				}
-				if !got.Equal(k.client) {
+				if !got.Equal(k.Client) {
 					t.Fatal("parsed a different key")
 				}
 				return
@@ -259,7 +261,7 @@ func TestParsePrivateKey(t *testing.T) {
 func TestReasonUpstreamAndError(t *testing.T) {
 	upstream := map[Reason]bool{
 		ReasonTokenRejected: false, ReasonTokenUpstream: true, ReasonIDTokenInvalid: false,
-		ReasonNonceMismatch: false, ReasonKeysUnavailable: true, ReasonUserinfoUpstream: true,
+		ReasonNonceMismatch: false, ReasonKeysUnavailable: true, ReasonSigningKeyUnknown: true, ReasonUserinfoUpstream: true,
 		ReasonUserinfoRejected: false, ReasonSubjectMismatch: false, ReasonDecryptFailed: false,
 		ReasonTimeout: true,
 	}

@@ -83,6 +83,18 @@ func (s *Server) callback(c echo.Context) error {
 	// cannot be replayed, not even one that reports an error.
 	flow, found := s.sessions.TakeFlow(ctx, q.state)
 
+	// Back or reload after a finished login opens this address again, its
+	// flow spent. Someone already logged in has nothing to fix: the home
+	// page, still logged in, not an error. Nothing is exchanged, so a
+	// forged callback gains nothing either. An anonymous person still
+	// gets the explanation below.
+	if found == session.FlowNone || found == session.FlowUnknown {
+		if _, loggedIn := s.sessions.CurrentUser(ctx); loggedIn {
+			s.logger(c).Info("callback opened again while logged in")
+			return s.redirect(c, "/")
+		}
+	}
+
 	if q.errorCode != "" {
 		if found != session.FlowFound {
 			return flowError(found)

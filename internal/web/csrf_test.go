@@ -8,8 +8,8 @@ import (
 )
 
 // postWithHost posts the login form as it arrives through a proxy that
-// rewrites Host to its upstream's name: the browser's Origin is PUBLIC_URL,
-// the Host the server sees is not.
+// rewrites Host: the browser's Origin is PUBLIC_URL, the Host the server
+// sees is not.
 func postWithHost(b *browser, host, origin string) page {
 	b.t.Helper()
 	form := url.Values{"csrf_token": {b.csrf("/auth/login")}}
@@ -28,16 +28,21 @@ func postWithHost(b *browser, host, origin string) page {
 	return b.Do(req)
 }
 
-// net/http's cross-origin check compares Origin with Host; PUBLIC_URL's
-// origin is trusted beside it, so a proxy that rewrites Host does not make
-// every form a cross-site one, while a foreign Origin is still refused.
+// net/http's cross-origin check compares Origin with Host, port included;
+// PUBLIC_URL's origin is trusted beside it, so a proxy that passes the host
+// name without its port (nginx's $host) does not make every form a
+// cross-site one, while a foreign Origin is still refused. (A proxy that
+// puts its upstream's name in Host cannot serve the site at all: every GET
+// is sent back to PUBLIC_URL, see TestOtherHostsAreSentToPublicURL.)
 func TestPublicURLIsTrustedWhenAProxyRewritesHost(t *testing.T) {
 	s := startSite(t, nil)
 	b := s.newBrowser()
-	if p := postWithHost(b, "sgidweb.internal:8080", s.url); p.Status != http.StatusSeeOther {
+	u, _ := url.Parse(s.url)
+	portless := u.Hostname()
+	if p := postWithHost(b, portless, s.url); p.Status != http.StatusSeeOther {
 		t.Errorf("Origin = PUBLIC_URL, Host rewritten: want 303, got %d (%s)", p.Status, p.Text("error-message"))
 	}
-	if p := postWithHost(b, "sgidweb.internal:8080", "https://evil.example"); p.Status != http.StatusForbidden {
+	if p := postWithHost(b, portless, "https://evil.example"); p.Status != http.StatusForbidden {
 		t.Errorf("foreign Origin, Host rewritten: want 403, got %d", p.Status)
 	}
 	if !strings.Contains(s.logs.String(), `"reason":"csrf_origin"`) {

@@ -105,6 +105,11 @@ func loginError(reason sgid.Reason) *pageError {
 	case sgid.ReasonKeysUnavailable:
 		pe.status = http.StatusServiceUnavailable
 		pe.message = "We could not reach sgID to check your login. Please try again in a minute."
+	case sgid.ReasonSigningKeyUnknown:
+		// sgID signed with a key its published key set did not hold yet
+		// (a rotation on its way), so a second try usually works.
+		pe.status = http.StatusServiceUnavailable
+		pe.message = "We could not check sgID's signature on your login just now, so nobody was logged in. Please try again."
 	case sgid.ReasonDecryptFailed, sgid.ReasonUserinfoRejected:
 		// sgID answered, but with data sealed to a key that is not ours or
 		// a refusal of the access token it just issued: a registration or

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/sgidweb/sgidweb/internal/app"
-	"github.com/sgidweb/sgidweb/internal/hostile"
+	"github.com/sgidweb/sgidweb/internal/sgidtest"
 	"github.com/sgidweb/sgidweb/internal/testkit"
 )
 
@@ -102,9 +102,15 @@ func TestReplayedCallbackMakesNoSecondExchange(t *testing.T) {
 	if p := b.get(cb); p.Status != http.StatusSeeOther {
 		t.Fatalf("first callback: want 303, got %d", p.Status)
 	}
-	p := b.get(cb)
+	// In the browser that logged in, a replay is a reload: home, still
+	// logged in (TestCallbackOpenedAgainWhileLoggedIn). Elsewhere it is
+	// refused. Neither reaches sgID.
+	if p := b.get(cb); p.Status != http.StatusSeeOther || p.Header.Get("Location") != "/" {
+		t.Fatalf("replayed callback in the logged-in browser: want 303 to /, got %d", p.Status)
+	}
+	p := h.newBrowser().get(cb)
 	if p.Status != http.StatusBadRequest || p.Doc.Find(`[data-testid="error-page"]`).Length() != 1 {
-		t.Fatalf("replayed callback: want the 400 error page, got %d", p.Status)
+		t.Fatalf("replayed callback in another browser: want the 400 error page, got %d", p.Status)
 	}
 	if n := h.p.TokenCalls.Load(); n != 1 {
 		t.Errorf("a replayed callback reached the token endpoint: %d calls", n)
@@ -204,15 +210,21 @@ func TestReturnToNeverLeavesTheSite(t *testing.T) {
 	}
 }
 
-// TestSpoofedHostNeverChangesTheRedirectURI sends the login with a forged
-// Host and X-Forwarded-* headers: the redirect_uri sent to sgID stays the
-// configured one.
+// TestSpoofedHostNeverChangesTheRedirectURI sends the login with forged
+// X-Forwarded-* headers: the redirect_uri sent to sgID stays the configured
+// one. A forged Host is refused before any login starts.
 func TestSpoofedHostNeverChangesTheRedirectURI(t *testing.T) {
 	h := startHostileSite(t, nil)
 	b := h.newBrowser()
 	token := b.csrf("/auth/login")
-	req, _ := http.NewRequest(http.MethodPost, h.url+"/auth/login", strings.NewReader(url.Values{"csrf_token": {token}}.Encode()))
-	req.Host = "evil.example"
+	form := url.Values{"csrf_token": {token}}.Encode()
+	forged, _ := http.NewRequest(http.MethodPost, h.url+"/auth/login", strings.NewReader(form))
+	forged.Host = "evil.example"
+	forged.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if p := b.Do(forged); p.Status != http.StatusMisdirectedRequest || p.Header.Get("Location") != "" {
+		t.Fatalf("login with a forged Host: want 421 and no redirect, got %d %q", p.Status, p.Header.Get("Location"))
+	}
+	req, _ := http.NewRequest(http.MethodPost, h.url+"/auth/login", strings.NewReader(form))
 	req.AddCookie(&http.Cookie{Name: h.app.SessionCookieName(), Value: sessionCookie(t, b)})
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Origin", h.url)
@@ -228,7 +240,7 @@ func TestSpoofedHostNeverChangesTheRedirectURI(t *testing.T) {
 	if got := u.Query().Get("redirect_uri"); got != h.p.RedirectURI {
 		t.Errorf("redirect_uri: want %q, got %q", h.p.RedirectURI, got)
 	}
-	if !strings.HasPrefix(p.Header.Get("Location"), hostile.ClientID) && !strings.HasPrefix(p.Header.Get("Location"), h.p.Issuer) {
+	if !strings.HasPrefix(p.Header.Get("Location"), sgidtest.ClientID) && !strings.HasPrefix(p.Header.Get("Location"), h.p.Issuer) {
 		t.Errorf("the login went to %q, not to the configured sgID", p.Header.Get("Location"))
 	}
 }

@@ -165,6 +165,7 @@ func errorSection(requestID string) pages.GallerySection {
 		{"error-404", "No page at this address.", classify(echo.NewHTTPError(http.StatusNotFound))},
 		{"error-502", "sgID's token endpoint failed.", loginError(sgid.ReasonTokenUpstream)},
 		{"error-503-keys", "sgID's keys could not be fetched.", loginError(sgid.ReasonKeysUnavailable)},
+		{"error-503-signing-key", "No key of sgID's key set verifies the login, even after fetching it again.", loginError(sgid.ReasonSigningKeyUnknown)},
 		{"error-503-sessions", "The session store is not answering.", classify(session.ErrUnavailable)},
 		{"error-504", "sgID did not answer in time.", loginError(sgid.ReasonTimeout)},
 		{"error-504-request", "The request ran out of time.", classify(context.DeadlineExceeded)},

@@ -187,9 +187,15 @@ func TestCallbackCannotBeReplayed(t *testing.T) {
 	if p := b.get(callback); p.Status != http.StatusSeeOther {
 		t.Fatalf("first callback: want 303, got %d", p.Status)
 	}
-	p := b.get(callback)
+	// Replayed elsewhere (a leaked URL), it logs nobody in. In the browser
+	// that logged in it is a reload: see TestCallbackOpenedAgainWhileLoggedIn.
+	other := s.newBrowser()
+	p := other.get(callback)
 	if p.Status != http.StatusBadRequest {
 		t.Fatalf("replayed callback: want 400, got %d", p.Status)
+	}
+	if other.get("/").Doc.Find(`form[action="/auth/logout"]`).Length() != 0 {
+		t.Error("a replayed callback logged somebody in")
 	}
 }
 

@@ -20,7 +20,7 @@ const callbackRoute = "/auth/callback"
 // DELETE anywhere with a CSRF refusal instead of 404 or 405.
 func (s *Server) routes() {
 	e := s.echo
-	e.Use(s.requestID, s.securityHeaders, s.accessLog, s.recoverPanics, s.limitBody)
+	e.Use(s.requestID, s.securityHeaders, s.accessLog, s.recoverPanics, s.limitBody, s.canonicalHost)
 
 	get(e, "/healthz", s.healthz)
 	get(e, "/readyz", s.readyz)

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sgidweb/sgidweb/internal/apptest"
 	"github.com/sgidweb/sgidweb/internal/config"
 	"github.com/sgidweb/sgidweb/internal/session"
 	"github.com/sgidweb/sgidweb/internal/session/store"
@@ -46,8 +47,10 @@ func (s *countingStore) Delete(token string) error {
 // counts its calls. No sgID is reached: the routes tested here never call it.
 func startCountingServer(t *testing.T) (string, *countingStore) {
 	t.Helper()
+	// Listening first, so that PUBLIC_URL can name the port.
+	ln := apptest.Listen(t)
 	cfg, err := config.Load(func(k string) string {
-		return map[string]string{"PUBLIC_URL": "http://127.0.0.1:8080", "SESSION_STORE": "memory"}[k]
+		return map[string]string{"PUBLIC_URL": "http://" + ln.Addr().String(), "SESSION_STORE": "memory"}[k]
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -70,7 +73,10 @@ func startCountingServer(t *testing.T) (string, *countingStore) {
 	sessions := session.New(session.Options{Store: counting, IdleTimeout: time.Hour, Lifetime: 2 * time.Hour})
 	srv := web.New(web.Deps{Config: cfg, Logger: slog.New(slog.DiscardHandler), SGID: client,
 		Sessions: sessions, Store: counting, AuditKey: []byte("audit-key-for-tests")})
-	ts := httptest.NewServer(srv.Handler())
+	ts := httptest.NewUnstartedServer(srv.Handler())
+	ts.Listener.Close()
+	ts.Listener = ln
+	ts.Start()
 	t.Cleanup(ts.Close)
 	return ts.URL, counting
 }

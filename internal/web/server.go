@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -54,6 +55,8 @@ type Server struct {
 	csp      string
 	origins  *http.CrossOriginProtection
 	now      func() time.Time
+	// draining is set once shutdown begins; /readyz then answers 503.
+	draining atomic.Bool
 	// requested is what sgID will ask for, as the page shows it before
 	// login: fixed by the configuration, so made once.
 	requested []pages.ConsentItem

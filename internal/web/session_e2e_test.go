@@ -94,7 +94,7 @@ func TestForgedOrTamperedCookieIsAnonymous(t *testing.T) {
 // every response carries HSTS.
 func TestHostCookieUnderHTTPS(t *testing.T) {
 	cfg, err := config.Load(func(k string) string {
-		return map[string]string{"PUBLIC_URL": "https://login.example", "SESSION_STORE": "memory"}[k]
+		return map[string]string{"PUBLIC_URL": "https://login.example", "SGID_MOCK": "1", "SESSION_STORE": "memory"}[k]
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -68,7 +68,7 @@ func TestPageWhoseSessionCannotBeSavedIsTheOutagePage(t *testing.T) {
 	h := serverWithStore(t, st)
 	for _, target := range []string{"/", "/fragments/login-button"} {
 		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, target, nil))
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "http://127.0.0.1:8080"+target, nil))
 		res := rec.Result()
 		body, _ := io.ReadAll(res.Body)
 		if res.StatusCode != http.StatusServiceUnavailable {

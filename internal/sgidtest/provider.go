@@ -1,10 +1,12 @@
-// Package hostile is an sgID look-alike for end-to-end tests that can be
-// told to misbehave. It serves the token, userinfo and JWKS endpoints on a
-// loopback port with real signatures and real two-layer encryption, and by
-// default answers like a correct provider; a test sets Faults to make one
-// endpoint forge, break, stall or lie. It is test support: nothing in the
-// server imports it.
-package hostile
+// Package sgidtest is the sgID provider for tests: an sgID look-alike that
+// can be told to misbehave. It serves the token, userinfo and JWKS endpoints
+// on a loopback port with real signatures and real two-layer encryption, and
+// by default answers like a correct, strict provider; a test sets Faults to
+// make one endpoint forge, break, stall or lie, or rotates its signing key.
+// The sgID client's own tests and the web server's end-to-end tests both use
+// it. It imports nothing of sgidweb (so internal/sgid's in-package tests may
+// import it) and nothing in the server imports it.
+package sgidtest
 
 import (
 	"crypto/ecdsa"
@@ -32,7 +34,7 @@ import (
 
 // ClientID is the client the provider registers; ClientSecret its secret.
 const (
-	ClientID     = "hostile-test-client"
+	ClientID     = "sgidtest-client"
 	ClientSecret = "client-secret-must-never-be-logged-5e1f"
 )
 
@@ -85,7 +87,12 @@ type Grant struct {
 	RedirectURI string
 	Subject     string
 	Fields      map[string]string // scope -> plain value
-	used        bool
+	// TokenForm and TokenAuthorization are what the client sent to the
+	// token endpoint (the form, and the Authorization header, which
+	// client_secret_post leaves empty); nil and "" until it called.
+	TokenForm          url.Values
+	TokenAuthorization string
+	used               bool
 }
 
 // Faults makes the provider misbehave. The zero value is a correct provider.
@@ -101,9 +108,10 @@ type Faults struct {
 	JWKS http.HandlerFunc
 }
 
-// Provider is a running hostile sgID.
+// Provider is a running test sgID.
 type Provider struct {
-	// URL is the origin to put in SGID_HOSTNAME; Issuer is URL + "/v2".
+	// URL is what to put in SGID_HOSTNAME (the origin, plus the path prefix
+	// when one was asked for); Issuer is URL + "/v2".
 	URL, Issuer string
 	// RedirectURI is the callback the client must use.
 	RedirectURI string
@@ -129,17 +137,33 @@ type Provider struct {
 // DefaultFields is what a person shares unless a test says otherwise.
 var DefaultFields = map[string]string{"myinfo.name": "TAN PERSONAL NAME"}
 
+// Option adjusts New.
+type Option func(*options)
+
+type options struct{ prefix string }
+
+// WithPathPrefix serves the endpoints under prefix (e.g. "/mock-sgid"), as
+// the embedded mock is served, so a client that dropped the hostname's path
+// would miss them.
+func WithPathPrefix(prefix string) Option {
+	return func(o *options) { o.prefix = prefix }
+}
+
 // New starts a provider on 127.0.0.1 for a client whose callback is
 // redirectURI; it stops when the test ends.
-func New(t testing.TB, redirectURI string) *Provider {
+func New(t testing.TB, redirectURI string, opts ...Option) *Provider {
 	t.Helper()
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	k := TestKeys()
 	p := &Provider{RedirectURI: redirectURI, Now: time.Now, signKey: k.Sign, kid: "sig-1",
 		grants: map[string]*Grant{}, byToken: map[string]*Grant{}}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /v2/.well-known/jwks.json", p.serveJWKS)
-	mux.HandleFunc("POST /v2/oauth/token", p.serveToken)
-	mux.HandleFunc("GET /v2/oauth/userinfo", p.serveUserinfo)
+	mux.HandleFunc("GET "+o.prefix+"/v2/.well-known/jwks.json", p.serveJWKS)
+	mux.HandleFunc("POST "+o.prefix+"/v2/oauth/token", p.serveToken)
+	mux.HandleFunc("GET "+o.prefix+"/v2/oauth/userinfo", p.serveUserinfo)
 	p.srv = httptest.NewUnstartedServer(mux)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -148,10 +172,17 @@ func New(t testing.TB, redirectURI string) *Provider {
 	p.srv.Listener = ln
 	p.srv.Start()
 	t.Cleanup(p.srv.Close)
-	p.URL = p.srv.URL
+	p.URL = p.srv.URL + o.prefix
 	p.Issuer = p.URL + "/v2"
 	return p
 }
+
+// JWKSURL is where the provider publishes its signing keys.
+func (p *Provider) JWKSURL() string { return p.Issuer + "/.well-known/jwks.json" }
+
+// Close stops the provider before the test ends, so a test can meet an
+// sgID that does not answer at all.
+func (p *Provider) Close() { p.srv.Close() }
 
 // SetFaults replaces the faults in force.
 func (p *Provider) SetFaults(f Faults) {
@@ -162,10 +193,16 @@ func (p *Provider) SetFaults(f Faults) {
 
 // Rotate makes the provider sign with a new key under a new kid and publish
 // only that key, as a real rotation does.
-func (p *Provider) Rotate() {
+func (p *Provider) Rotate() { p.UseKey(TestKeys().Sign2, "sig-2") }
+
+// UseKey makes the provider sign ID tokens with key under kid from now on
+// and publish only that key. An empty kid leaves the kid out of both the
+// token header and the JWKS entry; the same kid with another key is a
+// rotation that keeps the kid.
+func (p *Provider) UseKey(key *rsa.PrivateKey, kid string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.signKey, p.kid = TestKeys().Sign2, "sig-2"
+	p.signKey, p.kid = key, kid
 }
 
 // Issued returns every code and token the provider handed out.
@@ -186,15 +223,15 @@ func (p *Provider) Approve(authorizeURL string, fields map[string]string) (strin
 	q := u.Query()
 	switch {
 	case u.Scheme+"://"+u.Host+u.Path != p.Issuer+"/oauth/authorize":
-		return "", nil, fmt.Errorf("hostile: authorize URL %s is not this provider's", u.Scheme+"://"+u.Host+u.Path)
+		return "", nil, fmt.Errorf("sgidtest: authorize URL %s is not this provider's", u.Scheme+"://"+u.Host+u.Path)
 	case q.Get("client_id") != ClientID:
-		return "", nil, errors.New("hostile: wrong client_id")
+		return "", nil, errors.New("sgidtest: wrong client_id")
 	case q.Get("redirect_uri") != p.RedirectURI:
-		return "", nil, fmt.Errorf("hostile: redirect_uri %q is not the registered %q", q.Get("redirect_uri"), p.RedirectURI)
+		return "", nil, fmt.Errorf("sgidtest: redirect_uri %q is not the registered %q", q.Get("redirect_uri"), p.RedirectURI)
 	case q.Get("code_challenge_method") != "S256" || q.Get("code_challenge") == "":
-		return "", nil, errors.New("hostile: PKCE S256 missing")
+		return "", nil, errors.New("sgidtest: PKCE S256 missing")
 	case q.Get("state") == "" || q.Get("nonce") == "":
-		return "", nil, errors.New("hostile: state or nonce missing")
+		return "", nil, errors.New("sgidtest: state or nonce missing")
 	}
 	if fields == nil {
 		fields = DefaultFields
@@ -228,7 +265,11 @@ func (p *Provider) Sign(claims map[string]any) string {
 	p.mu.Lock()
 	key, kid := p.signKey, p.kid
 	p.mu.Unlock()
-	return SignWith(jose.RS256, key, map[string]any{"kid": kid}, claims)
+	headers := map[string]any{}
+	if kid != "" {
+		headers["kid"] = kid
+	}
+	return SignWith(jose.RS256, key, headers, claims)
 }
 
 // SignWith signs claims with any algorithm, key and extra header fields.
@@ -295,6 +336,7 @@ func (p *Provider) serveToken(w http.ResponseWriter, r *http.Request) {
 		challenge(f.Get("code_verifier")) == g.Challenge
 	if g != nil {
 		g.used = true // a code is spent by its first use, right or wrong
+		g.TokenForm, g.TokenAuthorization = f, r.Header.Get("Authorization")
 	}
 	faults := p.faults
 	p.mu.Unlock()
@@ -348,8 +390,11 @@ type Algs struct {
 	Zip bool
 }
 
-// SDKAlgs are the official SDK's choices.
-var SDKAlgs = Algs{KeyAlg: jose.RSA_OAEP_256, KeyEnc: jose.A256GCM, FieldAlg: jose.A128GCMKW, FieldEnc: jose.A128GCM, SymBytes: 16}
+// SDKAlgs are the official SDK's choices; MockPassAlgs are MockPass's.
+var (
+	SDKAlgs      = Algs{KeyAlg: jose.RSA_OAEP_256, KeyEnc: jose.A256GCM, FieldAlg: jose.A128GCMKW, FieldEnc: jose.A128GCM, SymBytes: 16}
+	MockPassAlgs = Algs{KeyAlg: jose.RSA_OAEP, KeyEnc: jose.A128CBC_HS256, FieldAlg: jose.DIRECT, FieldEnc: jose.A256GCM, SymBytes: 32}
+)
 
 // Userinfo is the body of a userinfo answer.
 type Userinfo struct {
@@ -385,7 +430,7 @@ func Seal(a Algs, to *rsa.PublicKey, sub string, fields map[string]string) Useri
 func Encrypt(enc jose.ContentEncryption, alg jose.KeyAlgorithm, key any, opts *jose.EncrypterOptions, plain []byte) string {
 	e, err := jose.NewEncrypter(enc, jose.Recipient{Algorithm: alg, Key: key}, opts)
 	if err != nil {
-		panic(fmt.Sprintf("hostile: NewEncrypter(%s, %s): %v", alg, enc, err))
+		panic(fmt.Sprintf("sgidtest: NewEncrypter(%s, %s): %v", alg, enc, err))
 	}
 	obj, err := e.Encrypt(plain)
 	if err != nil {
