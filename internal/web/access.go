@@ -155,7 +155,11 @@ func (s *Server) heldLogin(c echo.Context) (p session.PendingLogin, found bool, 
 		s.audit(c, auditLoginFailed, "", reasonChoiceExpired)
 		s.sessions.SetFlash(ctx, pages.FlashError, flashChoiceExpired)
 	default:
-		s.sessions.SetFlash(ctx, pages.FlashError, flashNoChoicePending)
+		// Back to the picker after choosing: already logged in, nothing
+		// to explain.
+		if _, loggedIn := s.sessions.CurrentUser(ctx); !loggedIn {
+			s.sessions.SetFlash(ctx, pages.FlashError, flashNoChoicePending)
+		}
 	}
 	return p, false, s.redirect(c, "/")
 }

@@ -290,6 +290,9 @@ func TestPickerWithoutJavaScript(t *testing.T) {
 	if again := b.get("/auth/posting"); again.Status != http.StatusSeeOther {
 		t.Errorf("after the login the choice is spent: GET /auth/posting want 303 home, got %d", again.Status)
 	}
+	if flash := b.get("/").Text("flash"); flash != "" {
+		t.Errorf("back to the picker while logged in: want home without a message, got %q", flash)
+	}
 	m := s.metrics(t)
 	for _, want := range []string{"sgidweb_logins_completed_total 1", "sgidweb_sessions_created_total 1"} {
 		if !strings.Contains(m, want) {
