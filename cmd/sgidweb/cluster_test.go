@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -93,6 +94,10 @@ func TestSeveralInstancesShareOneStore(t *testing.T) {
 				}
 			}
 
+			t.Run("sessions across instances", func(t *testing.T) {
+				c.checkSessionsAcrossInstances(t, bin, store.URL)
+			})
+
 			// Forty people log in at once, across both instances, each as
 			// a persona; each must see only their own person.
 			ids := c.personaIDs(t)
@@ -150,8 +155,10 @@ func startCluster(t *testing.T, bin, storeURL string) *cluster {
 		t.Fatalf("mock-sgid did not print the four SGID_ lines; got %v\n%s", env, mock.logs())
 	}
 	go func() { _, _ = io.Copy(io.Discard, stdout) }()
-	// No balancer waits for the drain here: stop at once.
-	env = append(env, "SHUTDOWN_DELAY=0")
+	// No balancer waits for the drain here: stop at once. Forty people log
+	// in at once from this one address, as from behind one office NAT, so
+	// the per-address login limit is off.
+	env = append(env, "SHUTDOWN_DELAY=0", "RATE_LIMIT_LOGIN=0")
 	c := &cluster{t: t, publicURL: publicURL, mockURL: "http://" + mockAddr}
 	for _, name := range []string{"A", "B"} {
 		addr := fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))
@@ -300,9 +307,11 @@ func (b *browser) submitMock(p page, formTestID, button string, extra url.Values
 
 // loginAcross presses Login on start, picks the persona and allows on the
 // mock's pages, and delivers the callback to finish: two instances, one flow.
+// The home page with the button comes from finish: the instances share no
+// CSRF_KEY, and a form one served must still be accepted by the other.
 func (b *browser) loginAcross(start, finish *instance, personaID string) mocksgid.Persona {
 	b.t.Helper()
-	home := b.get(start, "/")
+	home := b.get(finish, "/")
 	token := home.Doc.Find(`form[action="/auth/login"] input[name="csrf_token"]`).AttrOr("value", "")
 	login := b.post(start.base+"/auth/login", url.Values{"csrf_token": {token}})
 	if login.Status != http.StatusSeeOther {
@@ -372,4 +381,107 @@ func (c *cluster) personaIDs(t *testing.T) []string {
 		t.Fatalf("want several personas in the picker, got %v", ids)
 	}
 	return ids
+}
+
+// checkSessionsAcrossInstances logs one person in on both instances: each
+// instance lists both sessions, ending the others from one logs the other
+// browser out on the other instance, and `sgidweb sessions revoke` with the
+// subject hash of the audit lines ends every session of that person and no
+// one else's.
+func (c *cluster) checkSessionsAcrossInstances(t *testing.T, bin, storeURL string) {
+	a, b := c.instances[0], c.instances[1]
+	const person, someoneElse = "long-name", "siti-public-officer" // personas not logged in earlier
+	onA, onB := c.browserFor(t), c.browserFor(t)
+	hashA := loginHash(t, a, func() { onA.loginAcross(a, a, person) })
+	if hashB := loginHash(t, b, func() { onB.loginAcross(b, b, person) }); hashB != hashA {
+		t.Fatalf("one person's subject hash on A and B: want the same (the key the store keeps), got %q and %q", hashA, hashB)
+	}
+	other := c.browserFor(t)
+	otherPersona := other.loginAcross(b, a, someoneElse)
+
+	for _, in := range c.instances {
+		if n := onA.sessionCount(in); n != 2 {
+			t.Fatalf("%s /sessions: want both sessions of the person, got %d", in.name, n)
+		}
+	}
+	// From A, end all others: the browser logged in on B is logged out there.
+	p := onA.get(a, "/sessions")
+	token := p.Doc.Find(`[data-testid="end-others-form"] input[name="csrf_token"]`).AttrOr("value", "")
+	if end := onA.post(a.base+"/sessions/end-others", url.Values{"csrf_token": {token}}); end.Status != http.StatusSeeOther {
+		t.Fatalf("A POST /sessions/end-others: want 303, got %d", end.Status)
+	}
+	onB.wantAnonymous(b)
+	onB.wantAnonymous(a)
+	if n := onA.sessionCount(b); n != 1 {
+		t.Fatalf("B /sessions after A ended the others: want 1, got %d", n)
+	}
+
+	// The operator's commands, as separate processes against the store.
+	onB.loginAcross(b, b, person)
+	if out := runCommand(t, bin, storeURL, "sessions", "count"); !strings.Contains(out, "live sessions") {
+		t.Fatalf("sgidweb sessions count: got %q", out)
+	}
+	if out := runCommand(t, bin, storeURL, "sessions", "revoke", "-subject-hash", hashA); !strings.Contains(out, "ended 2 sessions") {
+		t.Fatalf("sgidweb sessions revoke: want 2 sessions ended, got %q", out)
+	}
+	for _, in := range c.instances {
+		onA.wantAnonymous(in)
+		onB.wantAnonymous(in)
+		other.wantSignedInAs(in, otherPersona)
+	}
+}
+
+// sessionCount reads how many sessions /sessions lists on in.
+func (b *browser) sessionCount(in *instance) int {
+	b.t.Helper()
+	p := b.get(in, "/sessions")
+	if p.Status != http.StatusOK {
+		b.t.Fatalf("%s GET /sessions: want 200, got %d", in.name, p.Status)
+	}
+	return p.Doc.Find(`[data-testid="session-item"]`).Length()
+}
+
+// loginHashes lists the subject hashes of the login audit lines of in.
+func loginHashes(in *instance) []string {
+	var hashes []string
+	for _, line := range strings.Split(in.logs(), "\n") {
+		var l struct {
+			Event       string `json:"event"`
+			SubjectHash string `json:"subject_hash"`
+		}
+		if json.Unmarshal([]byte(line), &l) == nil && l.Event == "login_succeeded" {
+			hashes = append(hashes, l.SubjectHash)
+		}
+	}
+	return hashes
+}
+
+// loginHash logs in with login and returns the subject hash of the audit
+// line that login wrote on in. The line is written just after the answer
+// goes out, so it is waited for (at most five seconds).
+func loginHash(t *testing.T, in *instance, login func()) string {
+	t.Helper()
+	before := len(loginHashes(in))
+	login()
+	for range 50 {
+		if hashes := loginHashes(in); len(hashes) > before {
+			return hashes[len(hashes)-1]
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("%s wrote no login audit line\n%s", in.name, in.logs())
+	return ""
+}
+
+// runCommand runs the binary as an operator would, with SESSION_STORE set.
+func runCommand(t *testing.T, bin, storeURL string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = t.TempDir()
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "SESSION_STORE=" + storeURL}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("sgidweb %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
 }

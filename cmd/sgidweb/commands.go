@@ -8,6 +8,7 @@ import (
 	"github.com/sgidweb/sgidweb/internal/app"
 	"github.com/sgidweb/sgidweb/internal/doctor"
 	"github.com/sgidweb/sgidweb/internal/keys"
+	"github.com/sgidweb/sgidweb/internal/session"
 )
 
 // command is one subcommand of sgidweb. Every one is built the same way: it
@@ -26,6 +27,7 @@ var commands = []command{
 	{"doctor", "check the configuration, the keys, sgID and the session store before the first login", doctor.Command},
 	{"keygen", "write a new key pair to register with sgID", keys.Command},
 	{"mock-sgid", "serve the mock sgID alone, for several sgidweb instances or another app", app.MockServerCommand},
+	{"sessions", "count the live sessions, or end every session of one person (sessions -h)", session.Command},
 }
 
 // helpWords ask for the list of commands.

@@ -4,8 +4,10 @@ package app
 
 import (
 	"context"
+	"crypto/hkdf"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -16,6 +18,7 @@ import (
 
 	"github.com/sgidweb/sgidweb/assets"
 	"github.com/sgidweb/sgidweb/internal/config"
+	"github.com/sgidweb/sgidweb/internal/gateway"
 	"github.com/sgidweb/sgidweb/internal/metrics"
 	"github.com/sgidweb/sgidweb/internal/mocksgid"
 	"github.com/sgidweb/sgidweb/internal/session"
@@ -74,6 +77,7 @@ type Option func(*buildOptions)
 type buildOptions struct {
 	now       func() time.Time
 	accessLog *slog.Logger
+	wrapStore func(store.Store) store.Store
 	wait      func(time.Duration)
 }
 
@@ -88,6 +92,12 @@ func WithShutdownWait(wait func(time.Duration)) Option {
 // main logger; the binary passes one that writes in batches.
 func WithAccessLog(log *slog.Logger) Option {
 	return func(o *buildOptions) { o.accessLog = log }
+}
+
+// WithStoreWrapper puts wrap around the opened session store, so a test can
+// watch (count, or fail) every call the server makes to it.
+func WithStoreWrapper(wrap func(store.Store) store.Store) Option {
+	return func(o *buildOptions) { o.wrapStore = wrap }
 }
 
 // WithClock makes sessions, login flows and the sgID client (ID token
@@ -152,6 +162,9 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opt
 	if err != nil {
 		return nil, fmt.Errorf("app: session store: %w", err)
 	}
+	if o.wrapStore != nil {
+		store = o.wrapStore(store)
+	}
 	sessionOpts := session.Options{
 		Store:       store,
 		Secure:      cfg.Secure(),
@@ -160,18 +173,31 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opt
 		Now:         o.now,
 		Logger:      log,
 	}
-	auditKey := cfg.AuditHashKey
-	if len(auditKey) == 0 {
-		auditKey = make([]byte, 32)
-		if _, err := rand.Read(auditKey); err != nil {
+	auditKey, err := resolveAuditKey(ctx, cfg, store, log)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	// The index of logged-in sessions is keyed by the hash audit lines
+	// carry, so `sgidweb sessions revoke -subject-hash H` takes H from them.
+	sessionOpts.SubjectHash = func(sub string) string { return web.SubjectHash(auditKey, sub) }
+	csrfKey, err := csrfKey(cfg)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	gatewayKey := cfg.GatewayKey
+	if gatewayKey == nil {
+		if gatewayKey, err = gateway.GenerateKey(); err != nil {
 			store.Close()
-			return nil, fmt.Errorf("app: audit key: %w", err)
+			return nil, fmt.Errorf("app: %w", err)
 		}
-		if !cfg.MockMode { // in development nobody correlates audit lines
-			log.Warn("AUDIT_HASH_KEY is not set: audit lines name people by a hash under a random key made for this process, so the same person gets a different hash after a restart or on another instance; set AUDIT_HASH_KEY to correlate them")
+		if !cfg.MockMode { // in development one instance runs, and restarts are expected
+			log.Warn("GATEWAY_SIGNING_KEY is not set: identity assertions for guarded apps are signed with a key made for this process, so every instance (and every restart) publishes a different JWKS; set GATEWAY_SIGNING_KEY or GATEWAY_SIGNING_KEY_FILE to the same P-256 key on every instance",
+				"kid", gatewayKey.KeyID())
 		}
 	}
-	deps := web.Deps{Config: cfg, Logger: log, AccessLog: o.accessLog, SGID: client, Store: store, AuditKey: auditKey, Now: o.now}
+	deps := web.Deps{Config: cfg, Logger: log, AccessLog: o.accessLog, SGID: client, Store: store, AuditKey: auditKey, CSRFKey: csrfKey, Now: o.now, GatewayKey: gatewayKey}
 	a := &App{Config: cfg, Store: store, Mock: mock, log: log, sgid: client, wait: o.wait}
 	if m != nil {
 		deps.Metrics = m
@@ -202,6 +228,46 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opt
 	a.drain = site.Drain
 	a.cookie = sessions.CookieName()
 	return a, nil
+}
+
+// auditKeyName names the audit key the session store keeps when
+// AUDIT_HASH_KEY is not set.
+const auditKeyName = "audit-hash"
+
+// resolveAuditKey is AUDIT_HASH_KEY, or else a random key the session store
+// keeps: every instance sharing the store, and every restart of a store
+// that persists, then names a person by the same hash, so audit lines can
+// be correlated and the index of logged-in sessions (keyed by that hash)
+// works across instances. Whoever can read the store can read the key, but
+// they can read the sgID subjects in the sessions already; the key keeps
+// the logs, not the store, from naming people.
+func resolveAuditKey(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logger) ([]byte, error) {
+	if len(cfg.AuditHashKey) > 0 {
+		return cfg.AuditHashKey, nil
+	}
+	key, err := st.SharedKey(ctx, auditKeyName)
+	if err != nil {
+		return nil, fmt.Errorf("app: audit key from the session store: %w", err)
+	}
+	if st.Kind() == "memory" && !cfg.MockMode { // in development nobody correlates audit lines
+		log.Warn("AUDIT_HASH_KEY is not set and SESSION_STORE=memory: audit lines name people by a hash under a random key made for this process, so the same person gets a different hash after a restart; set AUDIT_HASH_KEY to correlate them")
+	}
+	return key, nil
+}
+
+// csrfKey is CSRF_KEY, or else a key derived from the client secret: every
+// instance of one site has the same secret, so a form one instance served
+// is accepted by another without any setting, and the derivation (HKDF with
+// its own label) reveals nothing of the secret.
+func csrfKey(cfg config.Config) ([]byte, error) {
+	if len(cfg.CSRFKey) > 0 {
+		return cfg.CSRFKey, nil
+	}
+	key, err := hkdf.Key(sha256.New, []byte(cfg.ClientSecret), nil, "sgidweb csrf key v1", 32)
+	if err != nil {
+		return nil, fmt.Errorf("app: csrf key: %w", err)
+	}
+	return key, nil
 }
 
 // setUpMock registers this server as a client of a fresh embedded provider:
@@ -235,7 +301,7 @@ func setUpMock(cfg config.Config, log *slog.Logger) (config.Config, *mocksgid.Pr
 	if err != nil {
 		return cfg, nil, nil, fmt.Errorf("app: mock provider: %w", err)
 	}
-	transport := inProcess(cfg.SGIDHostname, http.StripPrefix(config.MockPath, mock.Handler()))
+	transport := inProcess(cfg.SGIDHostname, http.StripPrefix(cfg.Path(config.MockPath), mock.Handler()))
 	return cfg, mock, &http.Client{Transport: transport, Timeout: cfg.Timeout}, nil
 }
 
@@ -274,7 +340,10 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		a.log.Warn("MOCK MODE: no sgID credentials are set, so logins use the embedded mock sgID; this is for development only",
 			"mock_issuer", a.Config.SGIDHostname+"/v2")
 	}
-	a.log.Info("serving", "addr", ln.Addr().String(), "public_url", a.Config.PublicURL.String(), "session_store", a.Store.Kind(), "access_allow", a.Config.Access.String())
+	a.log.Info("serving", "addr", ln.Addr().String(), "public_url", a.Config.PublicURL.String(), "base_path", a.Config.BasePath, "session_store", a.Store.Kind(), "access_allow", a.Config.Access.String())
+	if a.Config.UpstreamURL != nil {
+		a.log.Info("guarding an app: requests outside the base path go to it for logged-in people", "upstream", a.Config.UpstreamURL.String())
+	}
 
 	refreshCtx, stopRefresh := context.WithCancel(ctx)
 	refreshed := make(chan struct{})

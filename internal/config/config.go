@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/sgidweb/sgidweb/internal/access"
+	"github.com/sgidweb/sgidweb/internal/gateway"
 	"github.com/sgidweb/sgidweb/internal/session/store/spec"
 	"github.com/sgidweb/sgidweb/internal/sgid"
 )
@@ -37,8 +38,10 @@ const (
 	// SIGTERM with /readyz at 503: long enough for a load balancer's
 	// readiness probe to see it and stop sending new requests.
 	DefaultShutdownDelay = 5 * time.Second
+	DefaultBasePath      = "/"
 
-	// MockPath is where the embedded mock sgID is mounted in mock mode.
+	// MockPath is where the embedded mock sgID is mounted in mock mode,
+	// under BasePath (see Config.Path).
 	MockPath = "/mock-sgid"
 )
 
@@ -46,6 +49,17 @@ const (
 type Config struct {
 	Addr      string
 	PublicURL *url.URL // origin only: scheme://host[:port]
+	// BasePath is where every route of ours lives: "/" or a path such as
+	// "/sgid/" (always starting and ending with "/"), so that a guarded
+	// app can own the rest of the origin.
+	BasePath string
+
+	// UpstreamURL is the app the built-in proxy guards: every request
+	// outside BasePath goes there for logged-in people. nil: no proxy.
+	UpstreamURL *url.URL
+	// GatewayKey signs the identity assertions upstreams receive. nil: the
+	// app makes one at start (each instance then publishes its own).
+	GatewayKey *gateway.Key
 
 	// MockMode is true when no sgID credentials are set: the embedded mock
 	// provider answers under MockPath and SGIDHostname points at it.
@@ -71,8 +85,8 @@ type Config struct {
 	SessionLifetime    time.Duration
 
 	// TrustedProxies are the load balancers whose X-Forwarded-For is
-	// believed for the client address (logs only). Empty: the connection's
-	// address is the client's.
+	// believed for the client address (logs and login rate limits).
+	// Empty: the connection's address is the client's.
 	TrustedProxies []*net.IPNet
 
 	// ShutdownDelay is how long the server keeps serving after SIGTERM
@@ -88,6 +102,17 @@ type Config struct {
 	// restarts).
 	AuditHashKey []byte
 
+	// CSRFKey keys the HMAC that binds a form's CSRF token to the
+	// browser's CSRF cookie. Empty: the app derives it from the client
+	// secret, which every instance shares.
+	CSRFKey []byte
+
+	// LoginRateLimit is how many logins (the button's POST and the link's
+	// GET /auth/login together) and, apart, callbacks (GET /auth/callback)
+	// one client address may make per minute, in a burst or spread out; 0
+	// turns the limits off.
+	LoginRateLimit int
+
 	// Dev is the development loop (SGIDWEB_DEV=1, which `task dev` sets):
 	// assets are read from AssetsDir on every request and never cached, so
 	// an edit shows on the next reload.
@@ -97,6 +122,31 @@ type Config struct {
 
 // MinAuditHashKey is the shortest AUDIT_HASH_KEY accepted, in bytes.
 const MinAuditHashKey = 32
+
+// MinCSRFKey is the shortest CSRF_KEY accepted, in bytes.
+const MinCSRFKey = 32
+
+// DefaultLoginRateLimit is RATE_LIMIT_LOGIN's default, and maxLoginRateLimit
+// its largest value: beyond it the limit would no longer limit anything.
+const (
+	DefaultLoginRateLimit = 10
+	maxLoginRateLimit     = 100000
+)
+
+// Path returns the address of one of our routes, such as "/auth/callback",
+// under BasePath: "/auth/callback" at "/", "/sgid/auth/callback" at "/sgid/".
+func (c Config) Path(sitePath string) string {
+	if c.BasePath == "" || c.BasePath == "/" {
+		return sitePath
+	}
+	return c.BasePath + strings.TrimPrefix(sitePath, "/")
+}
+
+// Issuer is the iss of the identity assertions and the address under which
+// their keys are published: PUBLIC_URL + BASE_PATH.
+func (c Config) Issuer() string {
+	return strings.TrimSuffix(c.PublicURL.String(), "/") + c.Path("/")
+}
 
 // Secure reports whether browsers reach the site over https, which turns on
 // Secure cookies, the __Host- cookie prefix and HSTS.
@@ -158,6 +208,31 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	cfg.PublicURL = publicURL
 
+	basePath, err := parseBasePath(get("BASE_PATH", DefaultBasePath))
+	if err != nil {
+		bad("BASE_PATH", err.Error(), "use a path such as /sgid/ (letters, digits, - _ . ~ between slashes), or unset it to serve at /")
+		basePath = DefaultBasePath
+	}
+	cfg.BasePath = basePath
+	if raw := get("UPSTREAM_URL", ""); raw != "" {
+		upstream, err := parseUpstream(raw, cfg.PublicURL)
+		switch {
+		case err != nil:
+			bad("UPSTREAM_URL", err.Error(), "set the address sgidweb reaches the guarded app at, such as http://127.0.0.1:3000")
+		case cfg.BasePath == "/":
+			bad("UPSTREAM_URL", "is set while BASE_PATH is /, so no address is left for the app", "set BASE_PATH to a path the app does not use, such as /sgid/")
+		default:
+			cfg.UpstreamURL = upstream
+		}
+	}
+	if keyText, keyVar := readKey(getenv, "GATEWAY_SIGNING_KEY", bad); strings.TrimSpace(keyText) != "" {
+		key, err := gateway.ParseKey(keyText)
+		if err != nil {
+			bad(keyVar, "is not a usable signing key: "+err.Error(), "make one with `openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256` and set the same on every instance")
+		}
+		cfg.GatewayKey = key
+	}
+
 	cfg.Timeout = duration(getenv, "SGID_TIMEOUT", DefaultTimeout, bad)
 	cfg.ClockLeeway = duration(getenv, "SGID_CLOCK_LEEWAY", DefaultClockLeeway, bad)
 	cfg.SessionIdleTimeout = duration(getenv, "SESSION_IDLE_TIMEOUT", DefaultIdleTimeout, bad)
@@ -188,7 +263,7 @@ func Load(getenv func(string) string) (Config, error) {
 			bad("SGID_CLIENT_ID", fmt.Sprintf("is empty, so the embedded mock sgID would log anyone in as anyone, and PUBLIC_URL (%s) or ADDR (%s) is not on this machine alone", cfg.PublicURL, cfg.Addr),
 				"set SGID_CLIENT_ID, SGID_CLIENT_SECRET and SGID_PRIVATE_KEY from the sgID developer portal; or listen on localhost; or, for a demo that others must reach, set SGID_MOCK=1 (never in production)")
 		}
-		cfg.SGIDHostname = strings.TrimSuffix(cfg.PublicURL.String(), "/") + MockPath
+		cfg.SGIDHostname = strings.TrimSuffix(cfg.PublicURL.String(), "/") + cfg.Path(MockPath)
 	default:
 		cfg.SGIDHostname = get("SGID_HOSTNAME", DefaultSGIDHostname)
 		if cfg.ClientID == "" {
@@ -227,17 +302,33 @@ func Load(getenv func(string) string) (Config, error) {
 		}
 		cfg.AuditHashKey = []byte(v)
 	}
+	if v := getenv("CSRF_KEY"); v != "" {
+		if len(v) < MinCSRFKey {
+			bad("CSRF_KEY", fmt.Sprintf("is %d bytes; at least %d are needed", len(v), MinCSRFKey), "set a random value such as the output of `openssl rand -hex 32`, the same on every instance")
+		}
+		cfg.CSRFKey = []byte(v)
+	}
+	cfg.LoginRateLimit = DefaultLoginRateLimit
+	if v := strings.TrimSpace(getenv("RATE_LIMIT_LOGIN")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > maxLoginRateLimit {
+			bad("RATE_LIMIT_LOGIN", fmt.Sprintf("%q is not a whole number from 0 to %d", v, maxLoginRateLimit), "set the logins allowed per minute per client address, such as 10, or 0 to turn the limit off")
+		} else {
+			cfg.LoginRateLimit = n
+		}
+	}
 	if _, err := sgid.Issuer(cfg.SGIDHostname); err != nil {
 		bad("SGID_HOSTNAME", err.Error(), "use an origin such as https://api.id.gov.sg or https://api-stg.id.gov.sg")
 	} else if !cfg.MockMode && isRealSGIDHost(cfg.SGIDHostname) && cfg.PublicURL.Scheme != "https" && !IsLoopback(cfg.PublicURL.Hostname()) {
 		bad("PUBLIC_URL", fmt.Sprintf("is %s but sgID (%s) only redirects to https sites", cfg.PublicURL.Scheme, cfg.SGIDHostname), "serve the site over https and set PUBLIC_URL=https://...")
 	}
 
-	cfg.RedirectURI = get("SGID_REDIRECT_URI", strings.TrimSuffix(cfg.PublicURL.String(), "/")+"/auth/callback")
-	if err := CheckRedirectURI(cfg.RedirectURI, cfg.PublicURL); errors.Is(err, ErrRedirectNotAbsolute) {
-		bad("SGID_REDIRECT_URI", err.Error(), "use {PUBLIC_URL}/auth/callback, exactly as registered with sgID")
+	callback := strings.TrimSuffix(cfg.PublicURL.String(), "/") + cfg.Path("/auth/callback")
+	cfg.RedirectURI = get("SGID_REDIRECT_URI", callback)
+	if err := CheckRedirectURI(cfg.RedirectURI, cfg.PublicURL, cfg.BasePath); errors.Is(err, ErrRedirectNotAbsolute) {
+		bad("SGID_REDIRECT_URI", err.Error(), "use {PUBLIC_URL}{BASE_PATH}auth/callback, exactly as registered with sgID")
 	} else if err != nil {
-		bad("SGID_REDIRECT_URI", err.Error(), "use "+cfg.PublicURL.String()+"/auth/callback and register that exact URI with sgID")
+		bad("SGID_REDIRECT_URI", err.Error(), "use "+callback+" and register that exact URI with sgID")
 	}
 
 	cfg.Scopes = strings.Fields(get("SGID_SCOPES", DefaultScopes))
@@ -396,6 +487,49 @@ func duration(getenv func(string) string, name string, def time.Duration, bad fu
 	return d
 }
 
+// parseBasePath checks BASE_PATH. A missing trailing slash is added ("/sgid"
+// means "/sgid/"): routes are joined to it, and without the slash
+// "/sgidfoo" would count as ours. Only plain segments are accepted, so the
+// path needs no escaping in links and proxy configs.
+func parseBasePath(raw string) (string, error) {
+	if !strings.HasPrefix(raw, "/") {
+		return "", fmt.Errorf("%q does not start with /", raw)
+	}
+	if !strings.HasSuffix(raw, "/") {
+		raw += "/"
+	}
+	if raw == "/" {
+		return raw, nil
+	}
+	for _, segment := range strings.Split(raw[1:len(raw)-1], "/") {
+		if segment == "" || segment == "." || segment == ".." {
+			return "", fmt.Errorf("%q has an empty, . or .. segment", raw)
+		}
+		for _, r := range segment {
+			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_.~", r)) {
+				return "", fmt.Errorf("%q has the character %q, which would need escaping", raw, r)
+			}
+		}
+	}
+	return raw, nil
+}
+
+// parseUpstream checks UPSTREAM_URL: an absolute http(s) URL, whose path (if
+// any) is put in front of every proxied request's.
+func parseUpstream(raw string, publicURL *url.URL) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+		return nil, fmt.Errorf("%q is not an absolute http(s) URL", raw)
+	}
+	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return nil, fmt.Errorf("%q has a query, fragment or user part", raw)
+	}
+	if publicURL != nil && strings.EqualFold(u.Scheme+"://"+u.Host, publicURL.String()) {
+		return nil, fmt.Errorf("%q is this server's own PUBLIC_URL, so every request would come back here", raw)
+	}
+	return u, nil
+}
+
 func parseOrigin(raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -454,14 +588,14 @@ func isRealSGIDHost(hostname string) bool {
 var ErrRedirectNotAbsolute = errors.New("not an absolute URL")
 
 // CheckRedirectURI reports whether redirectURI is this server's callback
-// under publicURL, which sgID needs registered exactly. Config and doctor
-// both use it, so they cannot disagree.
-func CheckRedirectURI(redirectURI string, publicURL *url.URL) error {
+// under publicURL and basePath, which sgID needs registered exactly. Config
+// and doctor both use it, so they cannot disagree.
+func CheckRedirectURI(redirectURI string, publicURL *url.URL, basePath string) error {
 	u, err := url.Parse(redirectURI)
 	if err != nil || !u.IsAbs() || u.Fragment != "" {
 		return fmt.Errorf("%q is %w", redirectURI, ErrRedirectNotAbsolute)
 	}
-	if publicURL == nil || u.Scheme+"://"+u.Host != publicURL.String() || u.Path != "/auth/callback" {
+	if publicURL == nil || u.Scheme+"://"+u.Host != publicURL.String() || u.Path != (Config{BasePath: basePath}).Path("/auth/callback") {
 		return fmt.Errorf("%q does not point at this server's callback under PUBLIC_URL (%v)", redirectURI, publicURL)
 	}
 	return nil

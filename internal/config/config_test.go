@@ -208,15 +208,15 @@ func TestTrustedProxies(t *testing.T) {
 
 func TestCheckRedirectURI(t *testing.T) {
 	public, _ := url.Parse("https://example.org")
-	if err := CheckRedirectURI("https://example.org/auth/callback", public); err != nil {
+	if err := CheckRedirectURI("https://example.org/auth/callback", public, "/"); err != nil {
 		t.Errorf("the callback under PUBLIC_URL: %v", err)
 	}
 	for _, bad := range []string{"/auth/callback", "https://example.org/auth/callback#x", "https://other.example/auth/callback", "https://example.org/elsewhere", "http://example.org/auth/callback"} {
-		if CheckRedirectURI(bad, public) == nil {
+		if CheckRedirectURI(bad, public, "/") == nil {
 			t.Errorf("%q accepted", bad)
 		}
 	}
-	if !errors.Is(CheckRedirectURI("/auth/callback", public), ErrRedirectNotAbsolute) {
+	if !errors.Is(CheckRedirectURI("/auth/callback", public, "/"), ErrRedirectNotAbsolute) {
 		t.Error("a relative URI is not reported as not absolute")
 	}
 	for host, want := range map[string]bool{"localhost": true, "127.0.0.1": true, "::1": true, "example.org": false, "10.0.0.1": false} {

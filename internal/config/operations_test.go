@@ -98,3 +98,45 @@ func TestLogFormatIsJSONInProductionAndTextInDevelopment(t *testing.T) {
 		t.Errorf("LOG_FORMAT=text: want text, got %q (%v)", forced.LogFormat, err)
 	}
 }
+
+func TestCSRFKey(t *testing.T) {
+	cfg, err := Load(env(realEnv(t, map[string]string{"CSRF_KEY": strings.Repeat("c", MinCSRFKey)})))
+	if err != nil || string(cfg.CSRFKey) != strings.Repeat("c", MinCSRFKey) {
+		t.Fatalf("want the key kept, got %q, %v", cfg.CSRFKey, err)
+	}
+	unset, err := Load(env(realEnv(t, nil)))
+	if err != nil || unset.CSRFKey != nil {
+		t.Fatalf("unset: want no key (the app derives one), got %q, %v", unset.CSRFKey, err)
+	}
+	_, err = Load(env(realEnv(t, map[string]string{"CSRF_KEY": "tiny"})))
+	if err == nil || variableOf(err)[0] != "CSRF_KEY" {
+		t.Fatalf("short key: want an error naming CSRF_KEY, got %v", err)
+	}
+	if strings.Contains(err.Error(), "tiny") {
+		t.Error("the error quotes the secret key")
+	}
+}
+
+func TestLoginRateLimit(t *testing.T) {
+	for _, tc := range []struct {
+		value string
+		want  int
+		bad   bool
+	}{
+		{"", DefaultLoginRateLimit, false},
+		{"30", 30, false},
+		{"0", 0, false},
+		{"-1", 0, true},
+		{"ten", 0, true},
+		{"10/m", 0, true},
+		{"100001", 0, true},
+	} {
+		cfg, err := Load(env(map[string]string{"RATE_LIMIT_LOGIN": tc.value}))
+		switch {
+		case tc.bad && (err == nil || variableOf(err)[0] != "RATE_LIMIT_LOGIN"):
+			t.Errorf("RATE_LIMIT_LOGIN=%q: want an error naming it, got %v", tc.value, err)
+		case !tc.bad && (err != nil || cfg.LoginRateLimit != tc.want):
+			t.Errorf("RATE_LIMIT_LOGIN=%q: want %d, got %d (%v)", tc.value, tc.want, cfg.LoginRateLimit, err)
+		}
+	}
+}

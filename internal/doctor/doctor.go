@@ -138,7 +138,24 @@ func Run(ctx context.Context, opts Options) []Result {
 	out = append(out, checkRedirectURI(cfg))
 	out = append(out, checkScopes(cfg)...)
 	out = append(out, checkSessionStore(ctx, cfg))
+	out = append(out, checkGatewayKey(cfg))
 	return out
+}
+
+// checkGatewayKey warns when no GATEWAY_SIGNING_KEY is set: each instance
+// then signs identity assertions with a key of its own, made at start, and
+// publishes a different key set, so an upstream that fetched the keys of one
+// instance (or of one start) rejects what another signs.
+func checkGatewayKey(cfg config.Config) Result {
+	r := Result{Check: "gateway signing key"}
+	if cfg.GatewayKey == nil {
+		r.Status = Warn
+		r.Detail = "GATEWAY_SIGNING_KEY is not set, so every instance makes its own key at start and publishes its own JWKS; upstreams that verify X-Sgid-Assertion reject assertions from the other instances and after each restart"
+		r.Fix = "make a key with `openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out gateway.pem` and set GATEWAY_SIGNING_KEY_FILE=gateway.pem on every instance"
+		return r
+	}
+	r.Status, r.Detail = OK, "ES256 key "+cfg.GatewayKey.KeyID()+" (set the same on every instance)"
+	return r
 }
 
 func unwrapAll(err error) []error {
@@ -328,9 +345,9 @@ func readPublicKey(file string) (*rsa.PublicKey, error) {
 
 func checkRedirectURI(cfg config.Config) Result {
 	r := Result{Check: "redirect URI"}
-	err := config.CheckRedirectURI(cfg.RedirectURI, cfg.PublicURL)
+	err := config.CheckRedirectURI(cfg.RedirectURI, cfg.PublicURL, cfg.BasePath)
 	if errors.Is(err, config.ErrRedirectNotAbsolute) {
-		r.Status, r.Detail, r.Fix = Fail, err.Error(), "unset SGID_REDIRECT_URI to use {PUBLIC_URL}/auth/callback"
+		r.Status, r.Detail, r.Fix = Fail, err.Error(), "unset SGID_REDIRECT_URI to use {PUBLIC_URL}{BASE_PATH}auth/callback"
 		return r
 	}
 	u, _ := url.Parse(cfg.RedirectURI)

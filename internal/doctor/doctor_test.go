@@ -3,9 +3,13 @@ package doctor_test
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -278,5 +282,29 @@ func TestSQLiteStoreInUseByAServerIsFine(t *testing.T) {
 	}
 	if err := server.Commit("tok", []byte("data"), time.Now().Add(time.Hour)); err != nil {
 		t.Fatalf("the server after doctor ran: %v", err)
+	}
+}
+
+// Instances that each make their own signing key publish different key
+// sets: doctor says so, without failing (one instance is fine).
+func TestGatewaySigningKeyUnsetIsAWarning(t *testing.T) {
+	_, env, pub := setup(t)
+	out, err := run(t, env, pub)
+	if err != nil {
+		t.Fatalf("an unset GATEWAY_SIGNING_KEY must not fail doctor: %v\n%s", err, out)
+	}
+	if l := line(out, "warn", "gateway signing key"); !strings.Contains(l, "GATEWAY_SIGNING_KEY") {
+		t.Fatalf("want a warning naming GATEWAY_SIGNING_KEY, got\n%s", out)
+	}
+
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, _ := x509.MarshalPKCS8PrivateKey(key)
+	env["GATEWAY_SIGNING_KEY"] = string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+	out, err = run(t, env, pub)
+	if err != nil || line(out, "ok", "gateway signing key") == "" {
+		t.Fatalf("with GATEWAY_SIGNING_KEY: want ok, got %v\n%s", err, out)
 	}
 }

@@ -78,7 +78,6 @@ func loggedInSession(b *testing.B, m *Manager) string {
 	user := encodeUser(User{Subject: "u=0f3c2b1a-sub", Scopes: []string{"openid", "myinfo.name", "myinfo.email"},
 		Fields: map[string]string{"myinfo.name": "TAN HENG HUAT", "myinfo.email": "heng.huat@example.com"}, LoggedIn: time.Now()})
 	m.scs.Put(ctx, keyUser, user)
-	m.scs.Put(ctx, keyCSRF, randomToken())
 	m.touch(ctx)
 	token, _, err := m.scs.Commit(ctx)
 	if err != nil {

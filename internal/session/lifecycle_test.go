@@ -77,14 +77,14 @@ func sessionCookieOf(m *Manager, res *http.Response) (string, bool) {
 	return "", false
 }
 
-// An anonymous visit (a CSRF token for the login button) must not keep a
-// record for the whole login lifetime: a client without cookies would
-// grow the store by one record per request for 12 hours.
+// An anonymous session (a login started and not finished) must not keep a
+// record for the whole login lifetime: a client that presses the button
+// again and again would grow the store by one record each for 12 hours.
 func TestAnonymousSessionIsStoredForTheIdleTimeoutOnly(t *testing.T) {
 	now := time.Now()
 	st := newRecordingStore(t)
 	m := New(Options{Store: st, IdleTimeout: 30 * time.Minute, Lifetime: 12 * time.Hour, Now: func() time.Time { return now }})
-	request(t, m, "", func(ctx context.Context) { m.CSRFToken(ctx) })
+	request(t, m, "", func(ctx context.Context) { m.AddFlow(ctx, Flow{State: "state-1", Started: now}) })
 	got := st.commits()
 	if len(got) != 1 {
 		t.Fatalf("want one commit, got %d", len(got))

@@ -27,7 +27,7 @@ func heldLogin(started time.Time) PendingLogin {
 func TestHeldLoginRoundTripsAndRenewsTheToken(t *testing.T) {
 	now := time.Now()
 	m := newManager(t, &now)
-	before := request(t, m, "", func(ctx context.Context) { m.CSRFToken(ctx) })
+	before := request(t, m, "", func(ctx context.Context) { m.AddFlow(ctx, Flow{State: "s", Started: now}) })
 	after := request(t, m, before, func(ctx context.Context) {
 		if err := m.HoldLogin(ctx, heldLogin(now)); err != nil {
 			t.Fatal(err)

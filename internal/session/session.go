@@ -1,5 +1,5 @@
 // Package session keeps each browser's server-side state: the person who is
-// logged in, the login flows in progress and the CSRF token. It wraps scs with
+// logged in and the login flows in progress. It wraps scs with
 // an Echo middleware that loads the session before a handler runs and commits
 // it before the response's headers are written, so error pages keep the
 // cookie too. The stores themselves are in package store.
@@ -7,10 +7,6 @@ package session
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"crypto/subtle"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -29,7 +25,6 @@ import (
 const (
 	keyUser    = "user"
 	keyFlows   = "login_flows"
-	keyCSRF    = "csrf_token"
 	keySeenAt  = "seen_at"
 	keyFlash   = "flash"
 	keyDenied  = "denied"
@@ -56,6 +51,11 @@ type Options struct {
 	// Logger gets the one failure no handler sees: a commit failing as the
 	// response goes out. nil: discarded.
 	Logger *slog.Logger
+	// SubjectHash names a person in the store's index of logged-in
+	// sessions: the keyed hash audit lines carry, so that an operator can
+	// end the sessions of the person a line names. It must be the same on
+	// every instance sharing the store. nil: a key of this manager alone.
+	SubjectHash func(subject string) string
 }
 
 // Causes passed to OnExpiry.
@@ -73,6 +73,7 @@ type Manager struct {
 	now         func() time.Time
 	onExpiry    func(cause string)
 	log         *slog.Logger
+	subjectHash func(subject string) string
 }
 
 // CookieName is the session cookie's name for plain http; under https the
@@ -109,7 +110,12 @@ func New(opts Options) *Manager {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Manager{scs: sm, store: opts.Store, idleTimeout: opts.IdleTimeout, lifetime: opts.Lifetime, now: now, onExpiry: onExpiry, log: log}
+	subjectHash := opts.SubjectHash
+	if subjectHash == nil {
+		subjectHash = randomSubjectHash()
+	}
+	return &Manager{scs: sm, store: opts.Store, idleTimeout: opts.IdleTimeout, lifetime: opts.Lifetime, now: now,
+		onExpiry: onExpiry, log: log, subjectHash: subjectHash}
 }
 
 // CookieName returns the name of the session cookie in use.
@@ -216,6 +222,9 @@ func (m *Manager) commit(c echo.Context) error {
 			m.log.InfoContext(ctx, "session ended by another request; this request's changes are dropped")
 			return nil
 		}
+		if err := m.index(c); err != nil {
+			return err
+		}
 		m.scs.SetDeadline(ctx, m.storeDeadline(ctx))
 		token, expiry, err := m.scs.Commit(ctx)
 		if err != nil {
@@ -239,10 +248,7 @@ func (m *Manager) endedElsewhere(c echo.Context) (bool, error) {
 	if loaded == "" || m.scs.Token(ctx) != loaded {
 		return false, nil
 	}
-	// The store holds records under the token's hash (HashTokenInStore),
-	// computed as scs does.
-	sum := sha256.Sum256([]byte(loaded))
-	key := base64.RawURLEncoding.EncodeToString(sum[:])
+	key := storeKey(loaded)
 	var found bool
 	var err error
 	if cs, ok := m.store.(scs.CtxStore); ok {
@@ -322,7 +328,7 @@ func (m *Manager) ends(ctx context.Context, seen time.Time) (idleEnd, lifetimeEn
 
 // storeDeadline is the expiry given to the store with each commit: the
 // session's end if nothing more happens. The store thus forgets an
-// anonymous session (a CSRF token, say) after the idle timeout rather than
+// anonymous session (a login in progress) after the idle timeout rather than
 // the lifetime, and a logged-in one that stops being used. Activity moves
 // it on only when seen_at is rewritten, at most once a minute, which is
 // why page views need no store write.
@@ -366,23 +372,6 @@ func (m *Manager) touch(ctx context.Context) {
 	m.scs.Put(ctx, keySeenAt, m.now().Unix())
 }
 
-// CSRFToken returns this browser's CSRF token, making one on first use.
-func (m *Manager) CSRFToken(ctx context.Context) string {
-	if t := m.scs.GetString(ctx, keyCSRF); t != "" {
-		return t
-	}
-	t := randomToken()
-	m.scs.Put(ctx, keyCSRF, t)
-	m.touch(ctx)
-	return t
-}
-
-// CheckCSRF compares a submitted token with the session's in constant time.
-func (m *Manager) CheckCSRF(ctx context.Context, submitted string) bool {
-	want := m.scs.GetString(ctx, keyCSRF)
-	return want != "" && subtle.ConstantTimeCompare([]byte(want), []byte(submitted)) == 1
-}
-
 // CurrentUser returns the logged-in person, if any.
 func (m *Manager) CurrentUser(ctx context.Context) (User, bool) {
 	b := m.scs.GetBytes(ctx, keyUser)
@@ -394,7 +383,7 @@ func (m *Manager) CurrentUser(ctx context.Context) (User, bool) {
 
 // Login records the person and gives the browser a new session token, so a
 // token planted before login (session fixation) is worthless afterwards. The
-// CSRF token changes too, and the absolute lifetime starts now.
+// absolute lifetime starts now.
 func (m *Manager) Login(ctx context.Context, u User) error {
 	b := encodeUser(u)
 	if err := m.scs.RenewToken(ctx); err != nil {
@@ -402,9 +391,10 @@ func (m *Manager) Login(ctx context.Context, u User) error {
 	}
 	m.scs.Put(ctx, keyStarted, m.now().Unix())
 	m.scs.Put(ctx, keyUser, b)
-	m.scs.Put(ctx, keyCSRF, randomToken())
 	m.scs.Remove(ctx, keyDenied)
 	m.scs.Remove(ctx, keyPending)
+	// The new token goes into the index when the session is committed.
+	m.scs.Remove(ctx, keyIndexedAt)
 	m.touch(ctx)
 	return nil
 }
@@ -450,11 +440,3 @@ func (m *Manager) SetDenied(ctx context.Context, denied bool) {
 
 // Denied reports whether the last login was declined at sgID.
 func (m *Manager) Denied(ctx context.Context) bool { return m.scs.GetBool(ctx, keyDenied) }
-
-func randomToken() string {
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		panic("session: crypto/rand failed: " + err.Error())
-	}
-	return base64.RawURLEncoding.EncodeToString(b)
-}

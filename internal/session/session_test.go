@@ -125,7 +125,7 @@ func TestExpiryIsReportedForLoggedInSessionsOnlyWithItsCause(t *testing.T) {
 			}
 		})
 	}
-	anon := request(t, m, "", func(ctx context.Context) { m.CSRFToken(ctx) })
+	anon := request(t, m, "", func(ctx context.Context) { m.AddFlow(ctx, Flow{State: "state-1", Started: now}) })
 	idle := login()
 	active := login()
 	for i := 0; i < 2; i++ { // active every 25 minutes: never idle

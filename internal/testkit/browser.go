@@ -56,6 +56,20 @@ type Page struct {
 	Doc    *goquery.Document // the body parsed as HTML (empty for an empty body)
 }
 
+// Location is the page's redirect target resolved against its URL, nil
+// when it has none.
+func (p Page) Location() *url.URL {
+	raw := p.Header.Get("Location")
+	if raw == "" {
+		return nil
+	}
+	loc, err := p.URL.Parse(raw)
+	if err != nil {
+		return nil
+	}
+	return loc
+}
+
 // Text is the trimmed text of the element with this data-testid.
 func (p Page) Text(testid string) string {
 	return strings.TrimSpace(p.Doc.Find(`[data-testid="` + testid + `"]`).Text())

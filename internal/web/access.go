@@ -83,9 +83,10 @@ func (s *Server) completeLogin(c echo.Context, user session.User, returnTo strin
 	if err := s.sessions.Login(c.Request().Context(), user); err != nil {
 		return err
 	}
+	s.renewCSRF(c)
 	target := returnTo
 	if target == "" {
-		target = "/"
+		target = s.cfg.Path("/")
 	}
 	if err := s.redirect(c, target); err != nil {
 		return err
@@ -138,7 +139,7 @@ func (s *Server) holdForChoice(c echo.Context, pending session.PendingLogin) err
 		return err
 	}
 	s.logger(c).Info("login waits for a posting choice", "postings", len(pending.Postings))
-	return s.redirect(c, postingRoute)
+	return s.redirect(c, s.cfg.Path(postingRoute))
 }
 
 // heldLogin finds the login waiting for a choice. found is false when
@@ -161,7 +162,7 @@ func (s *Server) heldLogin(c echo.Context) (p session.PendingLogin, found bool, 
 			s.sessions.SetFlash(ctx, pages.FlashError, flashNoChoicePending)
 		}
 	}
-	return p, false, s.redirect(c, "/")
+	return p, false, s.redirect(c, s.cfg.Path("/"))
 }
 
 // postingPicker shows the postings on offer.
@@ -192,7 +193,7 @@ func (s *Server) choosePosting(c echo.Context) error {
 		s.metrics.LoginFailed(reasonChoiceCancelled)
 		s.audit(c, auditLoginFailed, p.User.Subject, reasonChoiceCancelled)
 		s.sessions.SetFlash(ctx, pages.FlashInfo, flashChoiceCancelled)
-		return s.redirect(c, "/")
+		return s.redirect(c, s.cfg.Path("/"))
 	}
 	i, err := strconv.Atoi(c.FormValue("posting"))
 	if err != nil || i < 0 || i >= len(p.Postings) {

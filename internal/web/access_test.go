@@ -46,7 +46,10 @@ func persona(t *testing.T, id string) mocksgid.Persona {
 // so that a test can read what the store holds.
 func startGuardedSite(t *testing.T, allow, dir string, opts ...app.Option) *site {
 	t.Helper()
-	env := map[string]string{"ACCESS_ALLOW": allow, "SGID_SCOPES": officerScopes, "AUDIT_HASH_KEY": testAuditKey, "METRICS_ADDR": "127.0.0.1:0"}
+	// A fixed CSRF key, so that a form from one run of the site is good
+	// for the next on the same store.
+	env := map[string]string{"ACCESS_ALLOW": allow, "SGID_SCOPES": officerScopes, "AUDIT_HASH_KEY": testAuditKey, "METRICS_ADDR": "127.0.0.1:0",
+		"CSRF_KEY": "csrf-key-for-tests-0123456789abcdef"}
 	if dir != "" {
 		env["SESSION_STORE"] = "sqlite:" + filepath.Join(dir, "sessions.db")
 	}

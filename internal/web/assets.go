@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"path"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -14,7 +15,7 @@ import (
 // (assets.UseDir) it serves the files on disk under their plain names and
 // forbids caching, so an edit shows on the next reload.
 func (s *Server) asset(c echo.Context) error {
-	name, ok := assets.Lookup(c.Request().URL.Path)
+	name, ok := assets.Lookup("/" + strings.TrimPrefix(c.Request().URL.Path, s.cfg.BasePath))
 	if !ok {
 		return echo.NewHTTPError(http.StatusNotFound)
 	}

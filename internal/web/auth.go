@@ -2,11 +2,10 @@ package web
 
 import (
 	"net/http"
-	"net/url"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/sgidweb/sgidweb/internal/gateway"
 	"github.com/sgidweb/sgidweb/internal/session"
 	"github.com/sgidweb/sgidweb/views/pages"
 )
@@ -17,20 +16,44 @@ const (
 	flashLoggedOut = "You have logged out."
 )
 
-// login starts a login: a fresh state, nonce and PKCE verifier are kept in
-// the session and the browser goes to sgID's authorize page. An optional
-// return_to form field names the page to land on afterwards; only a path
-// on this site is kept.
+// login starts a login from the "Login with sgID" form. An optional
+// return_to form field names the page to land on afterwards.
 func (s *Server) login(c echo.Context) error {
+	return s.startLogin(c, c.FormValue("return_to"))
+}
+
+// loginLink starts a login from a link, GET {BASE_PATH}auth/login?return_to=,
+// where a guarded page sends a person who is not logged in. Someone who is
+// logged in already goes straight to return_to.
+func (s *Server) loginLink(c echo.Context) error {
+	if _, loggedIn := s.sessions.CurrentUser(c.Request().Context()); loggedIn {
+		returnTo := s.returnTo(c, c.QueryParam("return_to"))
+		if returnTo == "" {
+			returnTo = s.cfg.Path("/")
+		}
+		return s.redirect(c, returnTo)
+	}
+	return s.startLogin(c, c.QueryParam("return_to"))
+}
+
+// returnTo keeps a return_to only when it is a path on this site.
+func (s *Server) returnTo(c echo.Context, raw string) string {
+	returnTo, ok := gateway.SafeReturnTo(raw)
+	if !ok {
+		s.logger(c).Warn("request refused", "reason", "return_to_not_local")
+	}
+	return returnTo
+}
+
+// startLogin keeps a fresh state, nonce and PKCE verifier in the session
+// and sends the browser to sgID's authorize page.
+func (s *Server) startLogin(c echo.Context, rawReturnTo string) error {
 	ctx := c.Request().Context()
 	req, err := s.sgid.NewAuthRequest()
 	if err != nil {
 		return err
 	}
-	returnTo, ok := safeReturnTo(c.FormValue("return_to"))
-	if !ok {
-		s.logger(c).Warn("request refused", "reason", "return_to_not_local")
-	}
+	returnTo := s.returnTo(c, rawReturnTo)
 	s.sessions.AddFlow(ctx, session.Flow{State: req.State, Nonce: req.Nonce, Verifier: req.Verifier, Started: s.now(), ReturnTo: returnTo})
 	if err := s.redirect(c, req.URL); err != nil {
 		return err
@@ -104,7 +127,7 @@ func (s *Server) callback(c echo.Context) error {
 			s.audit(c, auditLoginFailed, "", "access_denied")
 			s.sessions.SetDenied(ctx, true)
 			s.sessions.SetFlash(ctx, pages.FlashInfo, flashDenied)
-			return s.redirect(c, "/")
+			return s.redirect(c, s.cfg.Path("/"))
 		}
 		// error_description is never shown or logged: it is the provider's
 		// (or an attacker's) free text.
@@ -127,33 +150,6 @@ func (s *Server) callback(c echo.Context) error {
 		return err
 	}
 	return s.finishLogin(c, session.User{Subject: profile.Subject, Fields: profile.Fields, Scopes: s.sgid.Scopes()}, flow)
-}
-
-// maxReturnTo bounds the return_to path kept in the session.
-const maxReturnTo = 512
-
-// safeReturnTo accepts only a path on this site. Browsers read "//host" and
-// "/\host" (and a backslash anywhere, or a tab or newline they strip) as
-// another site, so those are refused along with anything that has a scheme
-// or host. An empty value means the home page; ok is false only for a value
-// that was refused.
-func safeReturnTo(raw string) (path string, ok bool) {
-	if raw == "" {
-		return "", true
-	}
-	if len(raw) > maxReturnTo || raw[0] != '/' || strings.HasPrefix(raw, "//") {
-		return "", false
-	}
-	for _, r := range raw {
-		if r == '\\' || r < 0x20 || r == 0x7f {
-			return "", false
-		}
-	}
-	u, err := url.Parse(raw)
-	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
-		return "", false
-	}
-	return raw, true
 }
 
 func flowError(r session.FlowResult) *pageError {
@@ -185,5 +181,5 @@ func (s *Server) logout(c echo.Context) error {
 		s.audit(c, auditLogout, user.Subject, "")
 	}
 	s.sessions.SetFlash(ctx, pages.FlashSuccess, flashLoggedOut)
-	return s.redirect(c, "/")
+	return s.redirect(c, s.cfg.Path("/"))
 }

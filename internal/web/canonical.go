@@ -8,7 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-// anyHostPaths answer whatever Host a request names: load balancers probe
+// anyHostPaths (site paths, under BASE_PATH) answer whatever Host a request names: load balancers probe
 // an instance by its own address, and a proxy's forward-auth subrequest and
 // an upstream app's key fetch may reach the server by an internal name.
 // None of them sets a cookie or starts a login.
@@ -50,9 +50,13 @@ var errWrongHost = &pageError{status: http.StatusMisdirectedRequest, reason: "wr
 func (s *Server) canonicalHost(next echo.HandlerFunc) echo.HandlerFunc {
 	want := strings.ToLower(s.cfg.PublicURL.Hostname())
 	origin := strings.TrimSuffix(s.cfg.PublicURL.String(), "/")
+	anyHost := make(map[string]bool, len(anyHostPaths))
+	for p := range anyHostPaths {
+		anyHost[s.cfg.Path(p)] = true
+	}
 	return func(c echo.Context) error {
 		req := c.Request()
-		if anyHostPaths[req.URL.Path] || hostName(req.Host) == want {
+		if anyHost[req.URL.Path] || hostName(req.Host) == want {
 			return next(c)
 		}
 		if req.Method != http.MethodGet && req.Method != http.MethodHead {

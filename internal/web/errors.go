@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"net/http"
@@ -19,9 +20,30 @@ type pageError struct {
 	reason  string
 	title   string
 	message string
+	// retryURL is where "Try again" leads; the home page when empty.
+	retryURL string
 }
 
 func (e *pageError) Error() string { return "web: " + e.reason }
+
+// statusClientGone is what the access log and metrics record for a
+// request whose client went away before the answer (nginx's code for it):
+// the client's doing, not a failure of ours. Nobody receives it.
+const statusClientGone = 499
+
+// errClientClosed is the "page" for a client that has gone: nobody reads
+// it, so it has no words.
+var errClientClosed = &pageError{status: statusClientGone, reason: "client_closed"}
+
+// clientClosedError is errClientClosed with the error that showed it.
+type clientClosedError struct{ err error }
+
+func (e *clientClosedError) Error() string { return "web: client closed: " + e.err.Error() }
+func (e *clientClosedError) Unwrap() error { return e.err }
+
+// clientClosed marks err as the client going away (its body stopped, or it
+// left before the guarded application answered).
+func clientClosed(err error) error { return &clientClosedError{err: err} }
 
 // handleError is the one place errors become pages. Nothing from the error
 // itself is shown: only the words chosen here and the request id.
@@ -29,9 +51,22 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
+	req := c.Request()
 	pe := classify(err)
+	// A failure after the client went away (the request's context is
+	// canceled) followed from its leaving: a store call or an sgID call
+	// cut short, or a page whose rendering stopped.
+	if pe.status >= 500 && errors.Is(req.Context().Err(), context.Canceled) {
+		pe = errClientClosed
+	}
+	// The answer is made with a context that outlives the client's, so a
+	// page decided on before the client left still renders, and the
+	// session is still committed (a spent login flow stays spent).
+	c.SetRequest(req.WithContext(context.WithoutCancel(req.Context())))
 	log := s.logger(c)
 	switch {
+	case pe == errClientClosed:
+		log.Info("client went away", "reason", pe.reason, "error", err.Error())
 	case pe.status >= 500:
 		log.Error("request failed", "reason", pe.reason, "status", pe.status, "error", err.Error())
 	case pe.status != http.StatusNotFound && pe.status != http.StatusMethodNotAllowed:
@@ -39,7 +74,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 	}
 	// Only sgID's GET is a login attempt; a HEAD or POST there (a probe, a
 	// scanner) answers 405 and is not counted as a failed login.
-	if c.Path() == callbackRoute && c.Request().Method == http.MethodGet {
+	if c.Path() == s.cfg.Path(callbackRoute) && c.Request().Method == http.MethodGet {
 		s.metrics.LoginFailed(pe.reason)
 		s.audit(c, auditLoginFailed, "", pe.reason)
 	}
@@ -48,11 +83,11 @@ func (s *Server) handleError(err error, c echo.Context) {
 		Status:    pe.status,
 		Title:     pe.title,
 		Message:   pe.message,
-		RetryURL:  "/",
+		RetryURL:  cmp.Or(pe.retryURL, s.cfg.Path("/")),
 		RequestID: RequestID(c.Request().Context()),
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
-	if c.Request().Method == http.MethodHead {
+	if pe == errClientClosed || c.Request().Method == http.MethodHead {
 		_ = c.NoContent(pe.status)
 		return
 	}
@@ -66,9 +101,12 @@ func (s *Server) handleError(err error, c echo.Context) {
 func classify(err error) *pageError {
 	var pe *pageError
 	var he *echo.HTTPError
+	var closed *clientClosedError
 	switch {
 	case errors.As(err, &pe):
 		return pe
+	case errors.As(err, &closed):
+		return errClientClosed
 	case errors.Is(err, session.ErrUnavailable):
 		return &pageError{status: http.StatusServiceUnavailable, reason: "session_store_unavailable",
 			title: "We can't sign anyone in right now", message: "Our session storage is not answering. Please try again in a minute."}

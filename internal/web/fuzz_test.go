@@ -40,7 +40,8 @@ func FuzzCallbackQuery(f *testing.F) {
 		f.Add(seed)
 	}
 	cfg, err := config.Load(func(k string) string {
-		return map[string]string{"PUBLIC_URL": "http://127.0.0.1:1", "SESSION_STORE": "memory"}[k]
+		// Every input is a login from the same address: no rate limit.
+		return map[string]string{"PUBLIC_URL": "http://127.0.0.1:1", "SESSION_STORE": "memory", "RATE_LIMIT_LOGIN": "0"}[k]
 	})
 	if err != nil {
 		f.Fatal(err)
@@ -52,44 +53,38 @@ func FuzzCallbackQuery(f *testing.F) {
 	f.Cleanup(func() { a.Store.Close() })
 	origin := cfg.PublicURL.String()
 
-	do := func(req *http.Request, cookie *http.Cookie) *httptest.ResponseRecorder {
-		if cookie != nil {
-			req.AddCookie(cookie)
+	// do sends req with the browser's cookies and keeps the ones it is given.
+	do := func(req *http.Request, jar map[string]*http.Cookie) *httptest.ResponseRecorder {
+		for _, c := range jar {
+			req.AddCookie(c)
 		}
 		rec := httptest.NewRecorder()
 		a.Handler.ServeHTTP(rec, req)
+		for _, c := range rec.Result().Cookies() {
+			jar[c.Name] = c
+		}
 		return rec
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
 		// A fresh browser with one login in progress.
-		home := do(httptest.NewRequest(http.MethodGet, origin+"/", nil), nil)
-		var cookie *http.Cookie
-		for _, c := range home.Result().Cookies() {
-			if c.Name == a.SessionCookieName() {
-				cookie = c
-			}
-		}
+		jar := map[string]*http.Cookie{}
+		home := do(httptest.NewRequest(http.MethodGet, origin+"/", nil), jar)
 		doc, _ := goquery.NewDocumentFromReader(home.Body)
 		token, _ := doc.Find(`form[action="/auth/login"] input[name="csrf_token"]`).Attr("value")
 		login := httptest.NewRequest(http.MethodPost, origin+"/auth/login", strings.NewReader(url.Values{"csrf_token": {token}}.Encode()))
 		login.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		login.Header.Set("Sec-Fetch-Site", "same-origin")
-		started := do(login, cookie)
+		started := do(login, jar)
 		loc, err := url.Parse(started.Header().Get("Location"))
-		if started.Code != http.StatusSeeOther || err != nil || cookie == nil {
+		if started.Code != http.StatusSeeOther || err != nil || jar[a.SessionCookieName()] == nil {
 			t.Fatalf("could not start a login: %d", started.Code)
-		}
-		for _, c := range started.Result().Cookies() {
-			if c.Name == a.SessionCookieName() {
-				cookie = c
-			}
 		}
 		query := strings.ReplaceAll(raw, "{state}", url.QueryEscape(loc.Query().Get("state")))
 
 		req := httptest.NewRequest(http.MethodGet, origin+"/auth/callback", nil)
 		req.URL.RawQuery = query
 		req.RequestURI = "/auth/callback?" + query
-		res := do(req, cookie)
+		res := do(req, jar)
 		body := res.Body.String()
 		switch res.Code {
 		case http.StatusSeeOther:

@@ -163,6 +163,7 @@ func errorSection(requestID string) pages.GallerySection {
 		{"error-403-csrf-origin", "A form was posted from another site.", errCSRFOrigin},
 		{"error-403-csrf-token", "A form carried a missing or stale CSRF token.", errCSRFToken},
 		{"error-404", "No page at this address.", classify(echo.NewHTTPError(http.StatusNotFound))},
+		{"error-429", "One address pressed login or came back from sgID too often in a minute.", errRateLimited},
 		{"error-502", "sgID's token endpoint failed.", loginError(sgid.ReasonTokenUpstream)},
 		{"error-503-keys", "sgID's keys could not be fetched.", loginError(sgid.ReasonKeysUnavailable)},
 		{"error-503-signing-key", "No key of sgID's key set verifies the login, even after fetching it again.", loginError(sgid.ReasonSigningKeyUnknown)},

@@ -44,7 +44,7 @@ func TestGalleryServedInMockMode(t *testing.T) {
 			t.Errorf("persona %s: expected the name field once in each of 4 frames, found %d", persona.ID, n)
 		}
 	}
-	for _, status := range []string{"400", "403", "404", "502", "503", "504", "500"} {
+	for _, status := range []string{"400", "403", "404", "429", "502", "503", "504", "500"} {
 		if p.Doc.Find(`[data-testid^="state-error-`+status+`"] [data-testid="error-status"]`).Length() == 0 {
 			t.Errorf("expected an error page state with status %s", status)
 		}

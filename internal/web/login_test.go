@@ -43,7 +43,7 @@ func TestLoginShowsTheProfile(t *testing.T) {
 func TestSessionTokenChangesAtLogin(t *testing.T) {
 	s := startSite(t, nil)
 	b := s.newBrowser()
-	b.get("/")
+	b.startLogin() // the session begins when the button is pressed
 	before := sessionCookie(t, b)
 	b.login(s.app.Mock.Personas()[0].ID, true)
 	after := sessionCookie(t, b)

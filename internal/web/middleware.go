@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -114,15 +115,42 @@ func (s *Server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// limitBody caps the request body at maxBodyBytes and keeps the error its
+// reading fails with, if any (see bodyReadError).
 func (s *Server) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := c.Request()
 		if req.ContentLength > maxBodyBytes {
 			return echo.NewHTTPError(http.StatusRequestEntityTooLarge, "The request is too large.")
 		}
-		req.Body = http.MaxBytesReader(c.Response(), req.Body, maxBodyBytes)
+		req.Body = &clientBody{ReadCloser: http.MaxBytesReader(c.Response(), req.Body, maxBodyBytes)}
 		return next(c)
 	}
+}
+
+// clientBody remembers why reading the request body failed, so that a
+// client that went away mid-body (closed the connection, or sent so slowly
+// that the server's ReadTimeout ended the read) is told apart from a form
+// that arrived whole and does not parse.
+type clientBody struct {
+	io.ReadCloser
+	err error
+}
+
+func (b *clientBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil && err != io.EOF && b.err == nil {
+		b.err = err
+	}
+	return n, err
+}
+
+// bodyReadError is the error reading req's body failed with, or nil.
+func bodyReadError(req *http.Request) error {
+	if b, ok := req.Body.(*clientBody); ok {
+		return b.err
+	}
+	return nil
 }
 
 // contentSecurityPolicy allows our own scripts, styles and images only. The

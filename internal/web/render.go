@@ -10,6 +10,7 @@ import (
 
 	"github.com/sgidweb/sgidweb/internal/htmx"
 	"github.com/sgidweb/sgidweb/views/layouts"
+	"github.com/sgidweb/sgidweb/views/urls"
 )
 
 // render writes a component: the region alone for an htmx swap, the whole
@@ -22,7 +23,9 @@ func (s *Server) render(c echo.Context, status int, page, region templ.Component
 	}
 	buf := pageBuffers.Get().(*bytes.Buffer)
 	defer putPageBuffer(buf)
-	if err := component.Render(c.Request().Context(), buf); err != nil {
+	// Templates make our addresses with views/urls, under BASE_PATH.
+	ctx := urls.WithBase(c.Request().Context(), s.cfg.BasePath)
+	if err := component.Render(ctx, buf); err != nil {
 		return err
 	}
 	// The session is committed before the page goes out, so a lost commit

@@ -4,6 +4,7 @@
 package web
 
 import (
+	"crypto/rand"
 	"log/slog"
 	"net"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/sgidweb/sgidweb/internal/config"
+	"github.com/sgidweb/sgidweb/internal/gateway"
 	"github.com/sgidweb/sgidweb/internal/session"
 	"github.com/sgidweb/sgidweb/internal/session/store"
 	"github.com/sgidweb/sgidweb/internal/sgid"
@@ -36,8 +38,15 @@ type Deps struct {
 	Metrics Recorder
 	// AuditKey keys the subject hash in audit lines; it must not be empty.
 	AuditKey []byte
+	// CSRFKey keys the forms' CSRF tokens; instances behind one load
+	// balancer need the same. Empty: a random key, so forms work with
+	// this instance only.
+	CSRFKey []byte
 	// Now is the clock for login flows and logins; time.Now when nil.
 	Now func() time.Time
+	// GatewayKey signs the identity assertions of forward auth and the
+	// proxy; a fresh key when nil.
+	GatewayKey *gateway.Key
 }
 
 // Server holds the dependencies every handler uses.
@@ -51,15 +60,26 @@ type Server struct {
 	mock     http.Handler
 	metrics  Recorder
 	auditKey []byte
+	csrfKey  []byte
 	echo     *echo.Echo
 	csp      string
 	origins  *http.CrossOriginProtection
 	now      func() time.Time
+	// csrfCookie is the CSRF cookie's name: __Host- prefixed under https.
+	csrfCookie string
+	// loginLimit and callbackLimit limit each client's logins and
+	// callbacks (RATE_LIMIT_LOGIN); nil when off.
+	loginLimit, callbackLimit echo.MiddlewareFunc
 	// draining is set once shutdown begins; /readyz then answers 503.
 	draining atomic.Bool
 	// requested is what sgID will ask for, as the page shows it before
 	// login: fixed by the configuration, so made once.
 	requested []pages.ConsentItem
+	// assertions and gate answer forward auth; proxy forwards to the
+	// guarded app (nil without UPSTREAM_URL).
+	assertions *gateway.Assertions
+	gate       *gateway.Gate
+	proxy      *gateway.Proxy
 }
 
 // New builds the server and its routes.
@@ -74,6 +94,7 @@ func New(d Deps) *Server {
 		mock:     d.Mock,
 		metrics:  d.Metrics,
 		auditKey: d.AuditKey,
+		csrfKey:  d.CSRFKey,
 		echo:     echo.New(),
 		now:      d.Now,
 	}
@@ -86,6 +107,16 @@ func New(d Deps) *Server {
 	if s.metrics == nil {
 		s.metrics = noRecorder{}
 	}
+	if len(s.csrfKey) == 0 {
+		s.csrfKey = make([]byte, 32)
+		if _, err := rand.Read(s.csrfKey); err != nil {
+			panic("web: crypto/rand failed: " + err.Error())
+		}
+	}
+	s.csrfCookie = csrfCookieName
+	if d.Config.Secure() {
+		s.csrfCookie = "__Host-" + csrfCookieName
+	}
 	s.csp = contentSecurityPolicy(d.Config)
 	origins, err := newOriginCheck(d.Config.PublicURL)
 	if err != nil {
@@ -96,7 +127,11 @@ func New(d Deps) *Server {
 		origins = http.NewCrossOriginProtection()
 	}
 	s.origins = origins
+	if n := d.Config.LoginRateLimit; n > 0 {
+		s.loginLimit, s.callbackLimit = s.perMinuteLimit(n), s.perMinuteLimit(n)
+	}
 	s.requested = requestedItems(d.SGID.Scopes())
+	s.setUpGateway(d.GatewayKey)
 	s.echo.HideBanner = true
 	s.echo.HidePort = true
 	s.echo.HTTPErrorHandler = s.handleError
@@ -105,8 +140,8 @@ func New(d Deps) *Server {
 	return s
 }
 
-// ipExtractor decides where the client address (used in logs only) comes
-// from. Without trusted proxies it is the connection's peer. With them,
+// ipExtractor decides where the client address (in logs, and the key of
+// the login rate limits) comes from. Without trusted proxies it is the connection's peer. With them,
 // X-Forwarded-For is read from the right, skipping only the configured
 // proxies: Echo's defaults (loopback, link-local, private networks) are
 // turned off, because on a shared network they would let any neighbour

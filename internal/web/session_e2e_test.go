@@ -89,8 +89,9 @@ func TestForgedOrTamperedCookieIsAnonymous(t *testing.T) {
 	}
 }
 
-// TestHostCookieUnderHTTPS serves the handler as if behind https: the
-// cookie carries the __Host- prefix, Secure, Path=/ and no Domain, and
+// TestHostCookieUnderHTTPS serves the handler as if behind https: the CSRF
+// cookie (from the first page) and the session cookie (from the login)
+// carry the __Host- prefix, Secure, HttpOnly, Path=/ and no Domain, and
 // every response carries HSTS.
 func TestHostCookieUnderHTTPS(t *testing.T) {
 	cfg, err := config.Load(func(k string) string {
@@ -104,29 +105,46 @@ func TestHostCookieUnderHTTPS(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer a.Store.Close()
+	var home *httptest.ResponseRecorder
 	for _, path := range []string{"/", "/healthz", "/nowhere"} {
 		rec := httptest.NewRecorder()
 		a.Handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "https://login.example"+path, nil))
 		if got := rec.Header().Get("Strict-Transport-Security"); !strings.Contains(got, "max-age=") {
 			t.Errorf("%s: want HSTS under https, got %q", path, got)
 		}
-		if path != "/" {
-			continue
-		}
-		res := rec.Result()
-		var found bool
-		for _, c := range res.Cookies() {
-			if c.Name == "__Host-sgidweb_session" {
-				found = true
-				if !c.Secure || c.Path != "/" || c.Domain != "" || !c.HttpOnly {
-					t.Errorf("__Host- cookie must be Secure, HttpOnly, Path=/ and have no Domain: %+v", c)
-				}
-			}
-		}
-		if !found {
-			t.Errorf("want a __Host-sgidweb_session cookie, got %v", res.Header["Set-Cookie"])
+		if path == "/" {
+			home = rec
 		}
 	}
+	csrf := hostCookie(t, home.Result(), "__Host-sgidweb_csrf")
+	doc, _ := goquery.NewDocumentFromReader(home.Body)
+	token := doc.Find(`form[action="/auth/login"] input[name="csrf_token"]`).AttrOr("value", "")
+	req := httptest.NewRequest(http.MethodPost, "https://login.example/auth/login", strings.NewReader(url.Values{"csrf_token": {token}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	req.AddCookie(csrf)
+	rec := httptest.NewRecorder()
+	a.Handler.ServeHTTP(rec, req)
+	if rec.Code != http.StatusSeeOther {
+		t.Fatalf("POST /auth/login: want 303, got %d", rec.Code)
+	}
+	hostCookie(t, rec.Result(), "__Host-sgidweb_session")
+}
+
+// hostCookie finds the cookie name in res and checks the flags the
+// __Host- prefix needs, and HttpOnly and SameSite=Lax besides.
+func hostCookie(t *testing.T, res *http.Response, name string) *http.Cookie {
+	t.Helper()
+	for _, c := range res.Cookies() {
+		if c.Name == name {
+			if !c.Secure || c.Path != "/" || c.Domain != "" || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode {
+				t.Errorf("%s must be Secure, HttpOnly, SameSite=Lax, Path=/ and have no Domain: %v", name, res.Header["Set-Cookie"])
+			}
+			return c
+		}
+	}
+	t.Fatalf("want a %s cookie, got %v", name, res.Header["Set-Cookie"])
+	return nil
 }
 
 func TestPersonalPagesAreNotStored(t *testing.T) {
@@ -183,7 +201,8 @@ func TestEveryPostNeedsSameOriginAndToken(t *testing.T) {
 }
 
 // TestGetsChangeNothing visits every GET route while logged in: the person
-// stays logged in, and the routes that change state refuse GET.
+// stays logged in, and the routes that change state refuse GET (a login
+// link sends someone logged in on without starting a login).
 func TestGetsChangeNothing(t *testing.T) {
 	s := startSite(t, nil)
 	b := s.newBrowser()
@@ -194,10 +213,11 @@ func TestGetsChangeNothing(t *testing.T) {
 			t.Errorf("GET %s: want 200, got %d", path, p.Status)
 		}
 	}
-	for _, path := range []string{"/auth/login", "/auth/logout"} {
-		if p := b.get(path); p.Status != http.StatusMethodNotAllowed && p.Status != http.StatusNotFound {
-			t.Errorf("GET %s: want 404 or 405, got %d", path, p.Status)
-		}
+	if p := b.get("/auth/logout"); p.Status != http.StatusMethodNotAllowed && p.Status != http.StatusNotFound {
+		t.Errorf("GET /auth/logout: want 404 or 405, got %d", p.Status)
+	}
+	if p := b.get("/auth/login?return_to=/fragments/profile"); p.Status != http.StatusSeeOther || p.Header.Get("Location") != "/fragments/profile" {
+		t.Errorf("GET /auth/login while logged in: want 303 to return_to, got %d %q", p.Status, p.Header.Get("Location"))
 	}
 	if !loggedIn(b) || sessionCookie(t, b) != before {
 		t.Fatal("a GET changed the session")

@@ -2,13 +2,16 @@ package store
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 )
 
 func TestMemStoreExpiresDeletesAndSweeps(t *testing.T) {
-	st := newMemStore(time.Hour)
+	st := newMemStore(time.Hour, memoryMaxBytes)
 	defer st.Close()
 	now := time.Now()
 	st.Commit("live", []byte("data"), now.Add(time.Hour))
@@ -40,7 +43,7 @@ func TestMemStoreExpiresDeletesAndSweeps(t *testing.T) {
 // closes the store: under -race this checks the locking, and Close must
 // return only once the sweeper has stopped (scs's memstore raced here).
 func TestMemStoreCloseWhileBusy(t *testing.T) {
-	st := newMemStore(time.Microsecond)
+	st := newMemStore(time.Microsecond, memoryMaxBytes)
 	var wg sync.WaitGroup
 	for i := 0; i < 4; i++ {
 		wg.Add(1)
@@ -80,5 +83,60 @@ func TestOpenMemoryStore(t *testing.T) {
 	}
 	if err := st.Close(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestMemoryStoreRefusesNewSessionsWhenFull: past its bound the memory
+// store refuses new sessions (ErrUnavailable: the 503 page) and evicts
+// nobody; sessions it holds keep working, and room comes back as sessions
+// end or expire.
+func TestMemoryStoreRefusesNewSessionsWhenFull(t *testing.T) {
+	data := make([]byte, 1000)
+	room := 4 * recordSize("token-0", data)
+	opened, err := openWith(context.Background(), "memory", limits{timeout: Timeout, memoryBytes: room})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer opened.Close()
+	st := opened.(*guarded)
+	ctx := context.Background()
+	later := time.Now().Add(time.Hour)
+	for i := range 4 {
+		if err := st.CommitCtx(ctx, fmt.Sprintf("token-%d", i), data, later); err != nil {
+			t.Fatalf("session %d of 4: %v", i, err)
+		}
+	}
+	err = st.CommitCtx(ctx, "token-4", data, later)
+	if !errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "full") {
+		t.Fatalf("a fifth session in room for four: want ErrUnavailable saying the store is full, got %v", err)
+	}
+	for i := range 4 {
+		if _, found, _ := st.FindCtx(ctx, fmt.Sprintf("token-%d", i)); !found {
+			t.Fatalf("session %d was evicted to make room", i)
+		}
+	}
+	// A session already held may still change.
+	if err := st.CommitCtx(ctx, "token-0", data[:900], later); err != nil {
+		t.Fatalf("an update of a held session: %v", err)
+	}
+	// An ended session makes room.
+	if err := st.DeleteCtx(ctx, "token-1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CommitCtx(ctx, "token-4", data, later); err != nil {
+		t.Fatalf("after a logout: want room for a new session, got %v", err)
+	}
+	// So does an expired one, even before the sweeper's turn: a full store
+	// sweeps at once, at most once a second (the last sweep is moved back
+	// a second here rather than waited for).
+	if err := st.CommitCtx(ctx, "token-2", data, time.Now().Add(-time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	mem := st.backend.(*memStore)
+	mem.mu.Lock()
+	mem.swept = mem.swept.Add(-time.Second)
+	mem.mu.Unlock()
+	if err := st.CommitCtx(ctx, "token-5", data, later); err != nil {
+		t.Fatalf("with an expired session held: want it swept to make room, got %v", err)
 	}
 }

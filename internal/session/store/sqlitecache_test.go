@@ -23,7 +23,7 @@ func openCachedSQLite(t *testing.T, path string, cacheLimit int) (Store, *sqlite
 	if err != nil {
 		t.Fatal(err)
 	}
-	return st, st.(*guarded).Store.(*sqliteStore)
+	return st, st.(*guarded).backend.(*sqliteStore)
 }
 
 // onDisk reads a session from the file itself, past the cache.

@@ -4,8 +4,124 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 	"time"
+
+	_ "modernc.org/sqlite" // pure-Go SQLite driver, registered as "sqlite"
 )
+
+// ErrInUse means another process (or another Open in this one) owns the
+// SQLite session file.
+var ErrInUse = errors.New("one process owns a SQLite session file; to run several instances, set SESSION_STORE to redis://... or postgres://...")
+
+func sqliteInUse(path string) error {
+	return fmt.Errorf("session: another sgidweb process is using %s: %w", path, ErrInUse)
+}
+
+// openSQLite opens the file for this process alone where the platform can
+// lock it, and then keeps up to cacheLimit sessions in memory.
+func openSQLite(ctx context.Context, path string, cacheLimit int, wait time.Duration) (Store, error) {
+	if dir := filepath.Dir(path); dir != "." {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("session: create folder for %s: %w", path, err)
+		}
+	}
+	unlock, err := lockSQLite(path, wait)
+	if err != nil {
+		return nil, err
+	}
+	if !ownsSQLiteFile {
+		cacheLimit = 0
+	}
+	st, err := openSQLiteFile(ctx, path, cacheLimit)
+	if err != nil {
+		unlock()
+		return nil, err
+	}
+	st.unlock = unlock
+	return &guarded{backend: st, kind: "sqlite", timeout: Timeout}, nil
+}
+
+func openSQLiteFile(ctx context.Context, path string, cacheLimit int) (*sqliteStore, error) {
+	// The sessions hold personal data. SQLite gives its -wal and -shm files
+	// the database file's mode, so the file is made 0600 before SQLite
+	// first opens it, and -wal and -shm left by an earlier run (perhaps
+	// with a looser mode) are restricted too.
+	if err := restrictSQLiteFiles(path); err != nil {
+		return nil, err
+	}
+	// WAL lets page views read while a login writes; the busy timeout makes
+	// concurrent writers wait instead of failing.
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=synchronous(NORMAL)"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("session: open sqlite %s: %w", path, err)
+	}
+	// The sessions table is scs's sqlite3store layout (expiry as a Julian
+	// day); the index keeps times the same way.
+	const schema = `CREATE TABLE IF NOT EXISTS sessions (
+		token TEXT PRIMARY KEY,
+		data BLOB NOT NULL,
+		expiry REAL NOT NULL
+	);
+	CREATE INDEX IF NOT EXISTS sessions_expiry_idx ON sessions(expiry);
+	CREATE TABLE IF NOT EXISTS session_index (
+		token TEXT PRIMARY KEY,
+		subject TEXT NOT NULL,
+		started INTEGER NOT NULL,
+		last_seen INTEGER NOT NULL,
+		browser TEXT NOT NULL,
+		expiry REAL NOT NULL
+	);
+	CREATE INDEX IF NOT EXISTS session_index_subject_idx ON session_index(subject);
+	CREATE TABLE IF NOT EXISTS sgidweb_keys (
+		name TEXT PRIMARY KEY,
+		value BLOB NOT NULL
+	);`
+	if _, err := db.ExecContext(ctx, schema); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("session: prepare sqlite %s: %w", path, err)
+	}
+	st, err := newSQLiteStore(ctx, db, cacheLimit)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("session: prepare sqlite %s: %w", path, err)
+	}
+	return st, nil
+}
+
+// readSQLite reads the sessions table without writing anything.
+func readSQLite(ctx context.Context, path string) error {
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro&_pragma=busy_timeout(5000)")
+	if err != nil {
+		return fmt.Errorf("session: open sqlite %s: %w", path, err)
+	}
+	defer db.Close()
+	var one int
+	err = db.QueryRowContext(ctx, `SELECT 1 FROM sessions LIMIT 1`).Scan(&one)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("session: read sqlite %s: %w", path, err)
+	}
+	return nil
+}
+
+// restrictSQLiteFiles creates the database file with mode 0600 when it is
+// missing and sets 0600 on it and on any -wal and -shm files beside it.
+func restrictSQLiteFiles(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("session: create %s: %w", path, err)
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("session: restrict %s: %w", p, err)
+		}
+	}
+	return nil
+}
 
 // sqliteStore keeps sessions in SQLite with statements prepared once. The
 // table layout is the one scs's sqlite3store uses (expiry as a Julian day),
@@ -19,6 +135,8 @@ type sqliteStore struct {
 	writer                      *sql.Conn
 	find                        *sql.Stmt // on the pool
 	commit, delete, sweep, peek *sql.Stmt // on writer
+	// The index's statements: listing on the pool, writes on writer.
+	list, index, forget, sweepIndex *sql.Stmt
 	// cache, when not nil, answers reads from memory. It is right because
 	// this process alone serves from the file (see lockSQLite), and it is
 	// emptied within checkEvery of a change made by anyone else.
@@ -30,6 +148,8 @@ type sqliteStore struct {
 	writing chan struct{}
 	stop    chan struct{}
 	done    chan struct{}
+	// unlock releases the file's lock, when this store holds it.
+	unlock func() error
 }
 
 // cleanupEvery is how often expired sessions are deleted; checkEvery is
@@ -65,6 +185,14 @@ func newSQLiteStore(ctx context.Context, db *sql.DB, cacheLimit int) (*sqliteSto
 	s.delete = prepare(`DELETE FROM sessions WHERE token = ?`, writer)
 	s.sweep = prepare(`DELETE FROM sessions WHERE expiry < ?`, writer)
 	s.peek = prepare(`PRAGMA data_version`, writer)
+	s.list = prepare(`SELECT i.token, i.started, i.last_seen, i.browser
+		FROM session_index i JOIN sessions s ON s.token = i.token
+		WHERE i.subject = ? AND i.expiry > ? AND s.expiry > ?`, db)
+	s.index = prepare(`REPLACE INTO session_index (token, subject, started, last_seen, browser, expiry) VALUES (?, ?, ?, ?, ?, ?)`, writer)
+	s.forget = prepare(`DELETE FROM session_index WHERE token = ?`, writer)
+	// Entries go with the sessions the sweep deletes, and at their own end.
+	s.sweepIndex = prepare(`DELETE FROM session_index WHERE expiry < ?
+		OR token IN (SELECT token FROM sessions WHERE expiry < ?)`, writer)
 	if err == nil {
 		err = s.peek.QueryRowContext(ctx).Scan(&s.dataVersion)
 	}
@@ -161,8 +289,66 @@ func (s *sqliteStore) DeleteCtx(ctx context.Context, token string) error {
 	if s.cache != nil {
 		s.cache.drop(token)
 	}
+	if err != nil {
+		return err
+	}
+	_, err = s.forget.ExecContext(ctx, token)
 	return err
 }
+
+func (s *sqliteStore) addEntry(ctx context.Context, subject string, e Entry, until time.Time) error {
+	if err := s.lockWrites(ctx); err != nil {
+		return err
+	}
+	defer s.unlockWrites()
+	_, err := s.index.ExecContext(ctx, e.Key, subject, e.Started.Unix(), e.LastSeen.Unix(), e.Browser, julianDay(until))
+	return err
+}
+
+func (s *sqliteStore) listEntries(ctx context.Context, subject string) ([]Entry, error) {
+	now := julianDay(time.Now())
+	rows, err := s.list.QueryContext(ctx, subject, now, now)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var list []Entry
+	for rows.Next() {
+		var e Entry
+		var started, lastSeen int64
+		if err := rows.Scan(&e.Key, &started, &lastSeen, &e.Browser); err != nil {
+			return nil, err
+		}
+		e.Started, e.LastSeen = time.Unix(started, 0), time.Unix(lastSeen, 0)
+		list = append(list, e)
+	}
+	return list, rows.Err()
+}
+
+func (s *sqliteStore) countSessions(ctx context.Context) (Counts, error) {
+	now := julianDay(time.Now())
+	var c Counts
+	err := s.db.QueryRowContext(ctx, `SELECT
+		(SELECT count(*) FROM sessions WHERE expiry > ?),
+		(SELECT count(*) FROM session_index i JOIN sessions s ON s.token = i.token WHERE i.expiry > ? AND s.expiry > ?)`,
+		now, now, now).Scan(&c.Sessions, &c.LoggedIn)
+	return c, err
+}
+
+func (s *sqliteStore) sharedKey(ctx context.Context, name string, fresh []byte) ([]byte, error) {
+	if err := s.lockWrites(ctx); err != nil {
+		return nil, err
+	}
+	defer s.unlockWrites()
+	if _, err := s.writer.ExecContext(ctx, `INSERT OR IGNORE INTO sgidweb_keys (name, value) VALUES (?, ?)`, name, fresh); err != nil {
+		return nil, err
+	}
+	var key []byte
+	err := s.writer.QueryRowContext(ctx, `SELECT value FROM sgidweb_keys WHERE name = ?`, name).Scan(&key)
+	return key, err
+}
+
+func (s *sqliteStore) ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 
 func (s *sqliteStore) lockWrites(ctx context.Context) error {
 	select {
@@ -196,7 +382,10 @@ func (s *sqliteStore) cleanup() {
 			// never served meanwhile because Find checks the expiry.
 			now := time.Now()
 			if s.lockWrites(context.Background()) == nil {
-				_, _ = s.sweep.Exec(julianDay(now))
+				day := julianDay(now)
+				if _, err := s.sweepIndex.Exec(day, day); err == nil {
+					_, _ = s.sweep.Exec(day)
+				}
 				s.unlockWrites()
 			}
 			if s.cache != nil {
@@ -225,17 +414,22 @@ func (s *sqliteStore) noticeOutsideWrites() {
 }
 
 func (s *sqliteStore) closeStatements() {
-	for _, st := range []*sql.Stmt{s.find, s.commit, s.delete, s.sweep, s.peek} {
+	for _, st := range []*sql.Stmt{s.find, s.commit, s.delete, s.sweep, s.peek, s.list, s.index, s.forget, s.sweepIndex} {
 		if st != nil {
 			st.Close()
 		}
 	}
 }
 
-// Close stops the sweeper and releases the statements and the database.
-func (s *sqliteStore) Close() error {
+// close stops the sweeper, releases the statements and the database, and
+// then the file's lock.
+func (s *sqliteStore) close() error {
 	close(s.stop)
 	<-s.done
 	s.closeStatements()
-	return errors.Join(s.writer.Close(), s.db.Close())
+	err := errors.Join(s.writer.Close(), s.db.Close())
+	if s.unlock != nil {
+		err = errors.Join(err, s.unlock())
+	}
+	return err
 }

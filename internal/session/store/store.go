@@ -2,38 +2,39 @@
 // Redis, PostgreSQL) from a SESSION_STORE value, and holds the codec scs
 // writes sessions with. The value's syntax is read by package spec, which
 // config shares without compiling the drivers linked in here.
+//
+// Besides the sessions themselves, every store keeps an index of the
+// logged-in ones by subject (see index.go), so that a person can see and end
+// their sessions and an operator can end one person's.
 package store
 
 import (
 	"context"
-	"database/sql"
+	"crypto/rand"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
-	"sync/atomic"
+	"sync"
 	"time"
 
-	"github.com/alexedwards/scs/pgxstore"
-	"github.com/alexedwards/scs/redisstore"
 	"github.com/alexedwards/scs/v2"
-	"github.com/gomodule/redigo/redis"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	storespec "github.com/sgidweb/sgidweb/internal/session/store/spec"
-
-	_ "modernc.org/sqlite" // pure-Go SQLite driver, registered as "sqlite"
 )
 
 // ErrUnavailable wraps every failure of a store, so that the web layer
 // answers 503 rather than 500 and /readyz can report it.
 var ErrUnavailable = errors.New("session: store unavailable")
 
-// Store is an scs store the server can also probe and close.
+// Store is an scs store the server can also probe, close and ask about the
+// logged-in sessions of one person. Every Store Open returns also
+// implements scs.CtxStore (scs then passes the request's context on); the
+// interface leaves that out so that test doubles which embed a Store and
+// override Commit or Find are called.
 type Store interface {
 	scs.Store
+	Indexer
 	// Ping answers nil when the store can serve requests (for /readyz).
 	Ping(ctx context.Context) error
 	// Close stops background work and releases connections.
@@ -42,252 +43,62 @@ type Store interface {
 	Kind() string
 }
 
-// Open selects and opens a store from a SESSION_STORE value. A store that
-// cannot be reached now is an error, so misconfiguration stops the start.
-func Open(ctx context.Context, spec string) (Store, error) {
-	if err := storespec.Check(spec); err != nil {
-		return nil, fmt.Errorf("session: %w", err)
-	}
-	switch {
-	case spec == "memory":
-		st := newMemStore(time.Minute)
-		return &guarded{Store: st, kind: "memory", ping: func(context.Context) error { return nil }, close: st.Close}, nil
-	case strings.HasPrefix(spec, "sqlite:"):
-		return openSQLite(ctx, strings.TrimPrefix(spec, "sqlite:"), sqliteCacheEntries, lockWait)
-	case strings.HasPrefix(spec, "redis://"), strings.HasPrefix(spec, "rediss://"):
-		return openRedis(ctx, spec)
-	case strings.HasPrefix(spec, "postgres://"), strings.HasPrefix(spec, "postgresql://"):
-		return openPostgres(ctx, spec)
-	}
-	return nil, fmt.Errorf("session: unknown store %q", storespec.Kind(spec))
-}
+// Timeout bounds every call to a store: a store that hangs (a frozen Redis,
+// a network path that drops packets) costs a request at most this long, and
+// the request then answers 503. The README documents it.
+const Timeout = 5 * time.Second
 
-// Bounds on shared stores. A store that hangs must not hang requests: each
-// operation gives up after storeTimeout and the page answers 503.
+// Bounds on opening stores.
 const (
-	storeTimeout   = 5 * time.Second
 	connectTimeout = 5 * time.Second
 	startupTimeout = 10 * time.Second
 	// pingIdleAfter mirrors pgxpool's default: a pooled connection that has
 	// been idle this long is checked before use, so a store that restarted
 	// while nobody was looking costs nobody a failed request.
 	pingIdleAfter = time.Second
+	// redisMaxConns caps the connections to Redis. When Redis hangs, each
+	// waiting request holds one; past the cap requests wait for a free one
+	// within their own deadline instead of opening connections without end.
+	redisMaxConns = 64
 )
+
+// limits are the bounds a store is opened with: Open uses the documented
+// ones; tests tighten them to meet them quickly.
+type limits struct {
+	timeout     time.Duration // every store call
+	redisConns  int           // the Redis pool's cap
+	memoryBytes int           // what the memory store holds
+}
+
+var defaultLimits = limits{timeout: Timeout, redisConns: redisMaxConns, memoryBytes: memoryMaxBytes}
+
+// Open selects and opens a store from a SESSION_STORE value. A store that
+// cannot be reached now is an error, so misconfiguration stops the start.
+func Open(ctx context.Context, spec string) (Store, error) {
+	return openWith(ctx, spec, defaultLimits)
+}
+
+func openWith(ctx context.Context, spec string, lim limits) (Store, error) {
+	if err := storespec.Check(spec); err != nil {
+		return nil, fmt.Errorf("session: %w", err)
+	}
+	switch {
+	case spec == "memory":
+		return &guarded{backend: newMemStore(time.Minute, lim.memoryBytes), kind: "memory", timeout: lim.timeout}, nil
+	case strings.HasPrefix(spec, "sqlite:"):
+		return openSQLite(ctx, strings.TrimPrefix(spec, "sqlite:"), sqliteCacheEntries, lockWait)
+	case strings.HasPrefix(spec, "redis://"), strings.HasPrefix(spec, "rediss://"):
+		return openRedis(ctx, spec, lim)
+	case strings.HasPrefix(spec, "postgres://"), strings.HasPrefix(spec, "postgresql://"):
+		return openPostgres(ctx, spec, lim)
+	}
+	return nil, fmt.Errorf("session: unknown store %q", storespec.Kind(spec))
+}
 
 // unreachable is the start-up error for a shared store that does not answer:
 // it names the variable so the operator knows what to fix.
 func unreachable(spec string, err error) error {
 	return fmt.Errorf("session: SESSION_STORE=%s cannot be reached: %v (fix: start the store, or correct SESSION_STORE)", storespec.Redacted(spec), err)
-}
-
-func openRedis(ctx context.Context, spec string) (Store, error) {
-	if _, err := url.Parse(spec); err != nil {
-		return nil, fmt.Errorf("session: SESSION_STORE=%s is not a valid URL", storespec.Redacted(spec))
-	}
-	var generation atomic.Uint64
-	pool := &redis.Pool{
-		MaxIdle:     32,
-		IdleTimeout: 5 * time.Minute,
-		DialContext: func(ctx context.Context) (redis.Conn, error) {
-			c, err := redis.DialURLContext(ctx, spec,
-				redis.DialConnectTimeout(connectTimeout),
-				redis.DialReadTimeout(storeTimeout),
-				redis.DialWriteTimeout(storeTimeout))
-			if err != nil {
-				return nil, err
-			}
-			return &redisConn{Conn: c, generation: &generation, born: generation.Load()}, nil
-		},
-		TestOnBorrow: func(c redis.Conn, lastUsed time.Time) error {
-			if rc, ok := c.(*redisConn); ok && rc.born != rc.generation.Load() {
-				return errors.New("session: connection predates a redis failure")
-			}
-			if time.Since(lastUsed) < pingIdleAfter {
-				return nil
-			}
-			_, err := c.Do("PING")
-			return err
-		},
-	}
-	ping := func(ctx context.Context) error {
-		c, err := pool.GetContext(ctx)
-		if err != nil {
-			return err
-		}
-		defer c.Close()
-		_, err = redis.DoContext(c, ctx, "PING")
-		return err
-	}
-	startCtx, cancel := context.WithTimeout(ctx, startupTimeout)
-	defer cancel()
-	if err := ping(startCtx); err != nil {
-		pool.Close()
-		return nil, unreachable(spec, err)
-	}
-	// Redis expires each session by its own TTL (PEXPIREAT), so there is no
-	// cleanup to run.
-	return &guarded{Store: redisstore.New(pool), kind: "redis", ping: ping, close: pool.Close}, nil
-}
-
-// redisConn drops every pooled connection after a connection failure: when
-// Redis restarts, all idle connections are dead, and without this each of
-// them would fail one request before the pool noticed.
-type redisConn struct {
-	redis.Conn
-	generation *atomic.Uint64
-	born       uint64
-}
-
-func (c *redisConn) Do(cmd string, args ...any) (any, error) {
-	reply, err := c.Conn.Do(cmd, args...)
-	c.observe(err)
-	return reply, err
-}
-
-// DoContext keeps the pool's context-bounded calls (the readiness ping)
-// working through the wrapper.
-func (c *redisConn) DoContext(ctx context.Context, cmd string, args ...any) (any, error) {
-	reply, err := redis.DoContext(c.Conn, ctx, cmd, args...)
-	c.observe(err)
-	return reply, err
-}
-
-func (c *redisConn) ReceiveContext(ctx context.Context) (any, error) {
-	reply, err := redis.ReceiveContext(c.Conn, ctx)
-	c.observe(err)
-	return reply, err
-}
-
-// observe counts a failure of the connection itself; an error reply from
-// Redis says nothing about the other connections.
-func (c *redisConn) observe(err error) {
-	var replyErr redis.Error
-	if err != nil && !errors.As(err, &replyErr) {
-		c.generation.Add(1)
-	}
-}
-
-func openPostgres(ctx context.Context, spec string) (Store, error) {
-	cfg, err := pgxpool.ParseConfig(spec)
-	if err != nil {
-		// pgx's parse errors may quote the URL; say only which one.
-		return nil, fmt.Errorf("session: SESSION_STORE=%s is not a valid PostgreSQL URL", storespec.Redacted(spec))
-	}
-	if cfg.ConnConfig.ConnectTimeout == 0 {
-		cfg.ConnConfig.ConnectTimeout = connectTimeout
-	}
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		return nil, unreachable(spec, err)
-	}
-	startCtx, cancel := context.WithTimeout(ctx, startupTimeout)
-	defer cancel()
-	if err := createSessionsTable(startCtx, pool); err != nil {
-		pool.Close()
-		return nil, unreachable(spec, err)
-	}
-	// pgxstore deletes expired rows every five minutes in the background;
-	// its reads ignore expired rows in the meantime.
-	st := pgxstore.NewWithCleanupInterval(pool, 5*time.Minute)
-	return &guarded{
-		Store: st,
-		kind:  "postgres",
-		ping:  pool.Ping,
-		close: func() error { st.StopCleanup(); pool.Close(); return nil },
-		// pgxpool pings only connections idle for a second or more, so
-		// after a quick restart its idle connections would each fail one
-		// request; one failure drops them all instead.
-		failed: pool.Reset,
-	}, nil
-}
-
-// createSessionsTable creates pgxstore's documented table and expiry index
-// when missing. Instances starting together take an advisory lock first,
-// because concurrent CREATE ... IF NOT EXISTS can still collide.
-func createSessionsTable(ctx context.Context, pool *pgxpool.Pool) error {
-	tx, err := pool.Begin(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback(ctx) //nolint:errcheck // after Commit this is a no-op
-	const schema = `SELECT pg_advisory_xact_lock(hashtext('sgidweb.sessions'));
-	CREATE TABLE IF NOT EXISTS sessions (
-		token TEXT PRIMARY KEY,
-		data BYTEA NOT NULL,
-		expiry TIMESTAMPTZ NOT NULL
-	);
-	CREATE INDEX IF NOT EXISTS sessions_expiry_idx ON sessions (expiry);`
-	if _, err := tx.Exec(ctx, schema); err != nil {
-		return err
-	}
-	return tx.Commit(ctx)
-}
-
-// ErrInUse means another process (or another Open in this one) owns the
-// SQLite session file.
-var ErrInUse = errors.New("one process owns a SQLite session file; to run several instances, set SESSION_STORE to redis://... or postgres://...")
-
-func sqliteInUse(path string) error {
-	return fmt.Errorf("session: another sgidweb process is using %s: %w", path, ErrInUse)
-}
-
-// openSQLite opens the file for this process alone where the platform can
-// lock it, and then keeps up to cacheLimit sessions in memory.
-func openSQLite(ctx context.Context, path string, cacheLimit int, wait time.Duration) (Store, error) {
-	if dir := filepath.Dir(path); dir != "." {
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return nil, fmt.Errorf("session: create folder for %s: %w", path, err)
-		}
-	}
-	unlock, err := lockSQLite(path, wait)
-	if err != nil {
-		return nil, err
-	}
-	if !ownsSQLiteFile {
-		cacheLimit = 0
-	}
-	st, err := openSQLiteFile(ctx, path, cacheLimit)
-	if err != nil {
-		unlock()
-		return nil, err
-	}
-	return &guarded{Store: st, kind: "sqlite", ping: st.db.PingContext, close: func() error {
-		err := st.Close()
-		return errors.Join(err, unlock())
-	}}, nil
-}
-
-func openSQLiteFile(ctx context.Context, path string, cacheLimit int) (*sqliteStore, error) {
-	// The sessions hold personal data. SQLite gives its -wal and -shm files
-	// the database file's mode, so the file is made 0600 before SQLite
-	// first opens it, and -wal and -shm left by an earlier run (perhaps
-	// with a looser mode) are restricted too.
-	if err := restrictSQLiteFiles(path); err != nil {
-		return nil, err
-	}
-	// WAL lets page views read while a login writes; the busy timeout makes
-	// concurrent writers wait instead of failing.
-	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=synchronous(NORMAL)"
-	db, err := sql.Open("sqlite", dsn)
-	if err != nil {
-		return nil, fmt.Errorf("session: open sqlite %s: %w", path, err)
-	}
-	const schema = `CREATE TABLE IF NOT EXISTS sessions (
-		token TEXT PRIMARY KEY,
-		data BLOB NOT NULL,
-		expiry REAL NOT NULL
-	);
-	CREATE INDEX IF NOT EXISTS sessions_expiry_idx ON sessions(expiry);`
-	if _, err := db.ExecContext(ctx, schema); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("session: prepare sqlite %s: %w", path, err)
-	}
-	st, err := newSQLiteStore(ctx, db, cacheLimit)
-	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("session: prepare sqlite %s: %w", path, err)
-	}
-	return st, nil
 }
 
 // Check opens the store spec names, pings it and closes it, for sgidweb
@@ -311,49 +122,64 @@ func Check(ctx context.Context, spec string) (inUse bool, err error) {
 	return false, st.Ping(ctx)
 }
 
-// readSQLite reads the sessions table without writing anything.
-func readSQLite(ctx context.Context, path string) error {
-	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro&_pragma=busy_timeout(5000)")
+// OpenForCommand opens the store spec names for an operator's command
+// (sgidweb sessions). Shared stores open as for a server. A SQLite file
+// must exist already; when a running server owns it, it is opened beside
+// the server, without the lock and without a cache: SQLite orders the two
+// processes' writes, and the server empties its cache within a second of
+// a change made from outside (PRAGMA data_version). beside says so.
+func OpenForCommand(ctx context.Context, spec string) (st Store, beside bool, err error) {
+	path, isSQLite := strings.CutPrefix(spec, "sqlite:")
+	if !isSQLite || path == "" {
+		st, err = Open(ctx, spec)
+		return st, false, err
+	}
+	if _, err := os.Stat(path); err != nil {
+		return nil, false, fmt.Errorf("session: SESSION_STORE=%s: %w (fix: run the command in the folder the server runs in, or give the file's full path)", spec, err)
+	}
+	st, err = openSQLite(ctx, path, 0, 0)
+	if !errors.Is(err, ErrInUse) {
+		return st, false, err
+	}
+	file, err := openSQLiteFile(ctx, path, 0)
 	if err != nil {
-		return fmt.Errorf("session: open sqlite %s: %w", path, err)
+		return nil, false, err
 	}
-	defer db.Close()
-	var one int
-	err = db.QueryRowContext(ctx, `SELECT 1 FROM sessions LIMIT 1`).Scan(&one)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("session: read sqlite %s: %w", path, err)
-	}
-	return nil
+	return &guarded{backend: file, kind: "sqlite", timeout: Timeout, settle: 2 * checkEvery}, true, nil
 }
 
-// restrictSQLiteFiles creates the database file with mode 0600 when it is
-// missing and sets 0600 on it and on any -wal and -shm files beside it.
-func restrictSQLiteFiles(path string) error {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return fmt.Errorf("session: create %s: %w", path, err)
-	}
-	f.Close()
-	for _, p := range []string{path, path + "-wal", path + "-shm"} {
-		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return fmt.Errorf("session: restrict %s: %w", p, err)
-		}
-	}
-	return nil
+// backend is what each kind of store implements; guarded puts the bounds
+// and the error marking around it.
+type backend interface {
+	scs.CtxStore
+	// addEntry, listEntries, countSessions and sharedKey implement Indexer (index.go).
+	addEntry(ctx context.Context, subject string, e Entry, until time.Time) error
+	listEntries(ctx context.Context, subject string) ([]Entry, error)
+	countSessions(ctx context.Context) (Counts, error)
+	sharedKey(ctx context.Context, name string, fresh []byte) ([]byte, error)
+	ping(ctx context.Context) error
+	close() error
 }
 
 // guarded marks every store failure with ErrUnavailable so the web layer can
-// tell an outage (503) from a bug (500), and bounds every call by
-// storeTimeout. It always offers scs the context-aware methods, passing the
-// request's context on to stores that take one (pgxstore only has those).
+// tell an outage (503) from a bug (500), and bounds every call by the store
+// timeout. It offers scs the context-aware methods, passing the request's
+// context on, so a client that goes away stops its store calls too.
 type guarded struct {
-	scs.Store
-	kind  string
-	ping  func(context.Context) error
-	close func() error
+	backend
+	kind    string
+	timeout time.Duration
 	// failed, when set, runs after a store call fails for any reason but
 	// the caller giving up.
 	failed func()
+	// settle, when set, is how long a revocation waits before deleting the
+	// same sessions again: a server that caches sessions and shares the
+	// store notices outside deletions within that long, and a request it
+	// had in flight may have written one back just before (see
+	// OpenForCommand).
+	settle    time.Duration
+	closeOnce sync.Once
+	closeErr  error
 }
 
 func (g *guarded) fail(op string, err error) error {
@@ -361,6 +187,11 @@ func (g *guarded) fail(op string, err error) error {
 		g.failed()
 	}
 	return fmt.Errorf("%w: %s: %v", ErrUnavailable, op, err)
+}
+
+// bound gives a store call its deadline.
+func (g *guarded) bound(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, g.timeout)
 }
 
 func (g *guarded) Find(token string) ([]byte, bool, error) {
@@ -383,21 +214,14 @@ type memoryFinder interface {
 }
 
 func (g *guarded) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
-	if mf, ok := g.Store.(memoryFinder); ok {
+	if mf, ok := g.backend.(memoryFinder); ok {
 		if b, found := mf.findInMemory(token); found {
 			return b, true, nil
 		}
 	}
-	ctx, cancel := context.WithTimeout(ctx, storeTimeout)
+	ctx, cancel := g.bound(ctx)
 	defer cancel()
-	var b []byte
-	var ok bool
-	var err error
-	if cs, isCtx := g.Store.(scs.CtxStore); isCtx {
-		b, ok, err = cs.FindCtx(ctx, token)
-	} else {
-		b, ok, err = g.Store.Find(token)
-	}
+	b, ok, err := g.backend.FindCtx(ctx, token)
 	if err != nil {
 		return nil, false, g.fail("find", err)
 	}
@@ -405,41 +229,114 @@ func (g *guarded) FindCtx(ctx context.Context, token string) ([]byte, bool, erro
 }
 
 func (g *guarded) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
-	ctx, cancel := context.WithTimeout(ctx, storeTimeout)
+	ctx, cancel := g.bound(ctx)
 	defer cancel()
-	var err error
-	if cs, isCtx := g.Store.(scs.CtxStore); isCtx {
-		err = cs.CommitCtx(ctx, token, b, expiry)
-	} else {
-		err = g.Store.Commit(token, b, expiry)
-	}
-	if err != nil {
+	if err := g.backend.CommitCtx(ctx, token, b, expiry); err != nil {
 		return g.fail("commit", err)
 	}
 	return nil
 }
 
+// DeleteCtx deletes a session and its index entry: every backend forgets
+// both together.
 func (g *guarded) DeleteCtx(ctx context.Context, token string) error {
-	ctx, cancel := context.WithTimeout(ctx, storeTimeout)
+	ctx, cancel := g.bound(ctx)
 	defer cancel()
-	var err error
-	if cs, isCtx := g.Store.(scs.CtxStore); isCtx {
-		err = cs.DeleteCtx(ctx, token)
-	} else {
-		err = g.Store.Delete(token)
-	}
-	if err != nil {
+	if err := g.backend.DeleteCtx(ctx, token); err != nil {
 		return g.fail("delete", err)
 	}
 	return nil
 }
 
 func (g *guarded) Ping(ctx context.Context) error {
+	ctx, cancel := g.bound(ctx)
+	defer cancel()
 	if err := g.ping(ctx); err != nil {
 		return g.fail("ping", err)
 	}
 	return nil
 }
 
-func (g *guarded) Close() error { return g.close() }
+func (g *guarded) Index(ctx context.Context, subject string, e Entry, until time.Time) error {
+	ctx, cancel := g.bound(ctx)
+	defer cancel()
+	if err := g.addEntry(ctx, subject, e, until); err != nil {
+		return g.fail("index", err)
+	}
+	return nil
+}
+
+func (g *guarded) Sessions(ctx context.Context, subject string) ([]Entry, error) {
+	ctx, cancel := g.bound(ctx)
+	defer cancel()
+	entries, err := g.listEntries(ctx, subject)
+	if err != nil {
+		return nil, g.fail("list sessions", err)
+	}
+	sortEntries(entries)
+	return entries, nil
+}
+
+// Revoke deletes every live session of subject but keep ("" keeps none),
+// and says how many it deleted. Each deletion has its own deadline: a
+// person with many sessions is not cut short by the first ones.
+func (g *guarded) Revoke(ctx context.Context, subject, keep string) (int, error) {
+	entries, err := g.Sessions(ctx, subject)
+	if err != nil {
+		return 0, err
+	}
+	var ended []string
+	for _, e := range entries {
+		if e.Key == keep {
+			continue
+		}
+		if err := g.DeleteCtx(ctx, e.Key); err != nil {
+			return len(ended), err
+		}
+		ended = append(ended, e.Key)
+	}
+	if g.settle > 0 && len(ended) > 0 {
+		select {
+		case <-time.After(g.settle):
+		case <-ctx.Done():
+			return len(ended), ctx.Err()
+		}
+		for _, key := range ended {
+			if err := g.DeleteCtx(ctx, key); err != nil {
+				return len(ended), err
+			}
+		}
+	}
+	return len(ended), nil
+}
+
+// Count may read every session (Redis scans its keys), so it is bounded by
+// the caller's context alone: it serves an operator's command, not a page.
+func (g *guarded) Count(ctx context.Context) (Counts, error) {
+	c, err := g.countSessions(ctx)
+	if err != nil {
+		return Counts{}, g.fail("count", err)
+	}
+	return c, nil
+}
+
+func (g *guarded) SharedKey(ctx context.Context, name string) ([]byte, error) {
+	ctx, cancel := g.bound(ctx)
+	defer cancel()
+	fresh := make([]byte, sharedKeyBytes)
+	if _, err := rand.Read(fresh); err != nil {
+		return nil, fmt.Errorf("session: make key %s: %w", name, err)
+	}
+	key, err := g.sharedKey(ctx, name, fresh)
+	if err != nil {
+		return nil, g.fail("key "+name, err)
+	}
+	return key, nil
+}
+
+// Close is safe to call more than once; the store closes once.
+func (g *guarded) Close() error {
+	g.closeOnce.Do(func() { g.closeErr = g.close() })
+	return g.closeErr
+}
 func (g *guarded) Kind() string { return g.kind }
