@@ -109,6 +109,19 @@ func (s *Server) refuseLogin(c echo.Context, sub string, reason access.Reason) e
 	return s.render(c, http.StatusForbidden, pages.Refused(props), pages.Refused(props))
 }
 
+// refuseSession answers, with 403 and the refusal page, a logged-in person
+// whose chosen posting the policy no longer admits (ACCESS_ALLOW changed
+// since they logged in). They stay logged in, so they can log out and in
+// again under another posting; the page offers the logout. It is logged
+// (a warning with the policy's reason) but not audited: a proxy asks on
+// every request, and one line per request would drown the audit trail.
+func (s *Server) refuseSession(c echo.Context, d access.Decision) error {
+	c.Response().Header().Set("Cache-Control", "no-store")
+	s.logger(c).Warn("request refused", "reason", reasonAccessDenied, "policy_reason", string(d.Reason), "status", http.StatusForbidden)
+	props := s.refusedProps(c, true)
+	return s.render(c, http.StatusForbidden, pages.Refused(props), pages.Refused(props))
+}
+
 // refusedProps describes the site's rules for the refusal page.
 func (s *Server) refusedProps(c echo.Context, loggedIn bool) pages.RefusedProps {
 	props := pages.RefusedProps{
