@@ -98,7 +98,8 @@ func resolve(page, ref string) string {
 }
 
 // login runs one complete login: home page, login button, the provider's
-// authorize page, persona, consent, callback, and the logged-in home page.
+// authorize page, persona (then the consent page it redirects to), consent,
+// callback, and the logged-in home page.
 func (c *client) login(ctx context.Context) error {
 	home, _, err := c.do(ctx, http.MethodGet, c.site+"/", nil, http.StatusOK)
 	if err != nil {
@@ -118,12 +119,17 @@ func (c *client) login(ctx context.Context) error {
 		return err
 	}
 	pick := resolve(authorize, firstMatch(personaAction, page))
-	consent, _, err := c.do(ctx, http.MethodPost, pick, url.Values{"persona": {c.persona}}, http.StatusOK)
+	_, h, err = c.do(ctx, http.MethodPost, pick, url.Values{"persona": {c.persona}}, http.StatusSeeOther)
 	if err != nil {
 		return err
 	}
-	decide := resolve(pick, firstMatch(consentAction, consent))
-	_, h, err = c.do(ctx, http.MethodPost, decide, url.Values{"persona": {c.persona}, "decision": {"allow"}}, http.StatusSeeOther)
+	consentPage := resolve(pick, h.Get("Location"))
+	consent, _, err := c.do(ctx, http.MethodGet, consentPage, nil, http.StatusOK)
+	if err != nil {
+		return err
+	}
+	decide := resolve(consentPage, firstMatch(consentAction, consent))
+	_, h, err = c.do(ctx, http.MethodPost, decide, url.Values{"decision": {"allow"}}, http.StatusSeeOther)
 	if err != nil {
 		return err
 	}

@@ -76,7 +76,7 @@ func TestSeveralInstancesShareOneStore(t *testing.T) {
 					t.Fatalf("%s /readyz while the store is down: want 503, got %d", in.name, got)
 				}
 				p := br.get(in, "/")
-				if p.Status != http.StatusServiceUnavailable || !strings.Contains(p.Text("error-title"), "can't sign anyone in") {
+				if p.Status != http.StatusServiceUnavailable || !strings.Contains(p.Text("error-title"), "can't log anyone in") {
 					t.Fatalf("%s GET / while the store is down: want the 503 page, got %d %q", in.name, p.Status, p.Text("error-title"))
 				}
 			}
@@ -89,8 +89,8 @@ func TestSeveralInstancesShareOneStore(t *testing.T) {
 				}
 				// Redis runs without persistence here, so its sessions
 				// are gone; PostgreSQL keeps them.
-				if signedIn := p.Text("signed-in-as") != ""; signedIn != st.durable {
-					t.Fatalf("%s after the store restarted: want signed in = %v, got %q", in.name, st.durable, p.Text("signed-in-as"))
+				if loggedIn := p.Text("logged-in-as") != ""; loggedIn != st.durable {
+					t.Fatalf("%s after the store restarted: want logged in = %v, got %q", in.name, st.durable, p.Text("logged-in-as"))
 				}
 			}
 
@@ -318,7 +318,11 @@ func (b *browser) loginAcross(start, finish *instance, personaID string) mocksgi
 		b.t.Fatalf("%s POST /auth/login: want 303, got %d", start.name, login.Status)
 	}
 	authorize := b.Get(login.Header.Get("Location"))
-	consent := b.submitMock(authorize, "persona-form", "persona-"+personaID, nil)
+	picked := b.submitMock(authorize, "persona-form", "persona-"+personaID, nil)
+	if picked.Status != http.StatusSeeOther {
+		b.t.Fatalf("mock persona: want 303 to the consent screen, got %d", picked.Status)
+	}
+	consent := b.Get(b.c.mockURL + picked.Header.Get("Location"))
 	back := b.submitMock(consent, "consent-form", "consent-allow", nil)
 	if back.Status != http.StatusSeeOther {
 		b.t.Fatalf("mock consent: want 303 back to the site, got %d", back.Status)
@@ -350,8 +354,8 @@ func (b *browser) wantSignedInAs(in *instance, persona mocksgid.Persona) {
 func (b *browser) wantAnonymous(in *instance) {
 	b.t.Helper()
 	p := b.get(in, "/")
-	if p.Status != http.StatusOK || p.Text("signed-in-as") != "" || p.Doc.Find(`[data-testid="profile-anonymous"]`).Length() != 1 {
-		b.t.Fatalf("%s GET /: want the anonymous page, got %d signed in as %q", in.name, p.Status, p.Text("signed-in-as"))
+	if p.Status != http.StatusOK || p.Text("logged-in-as") != "" || p.Doc.Find(`[data-testid="login-form"]`).Length() != 1 {
+		b.t.Fatalf("%s GET /: want the anonymous page, got %d logged in as %q", in.name, p.Status, p.Text("logged-in-as"))
 	}
 }
 

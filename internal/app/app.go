@@ -192,7 +192,10 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opt
 			store.Close()
 			return nil, fmt.Errorf("app: %w", err)
 		}
-		if !cfg.MockMode { // in development one instance runs, and restarts are expected
+		// Only a site that shares its origin with an app (BASE_PATH not "/")
+		// guards one, and in development one instance runs and restarts
+		// are expected: elsewhere the warning would only be noise.
+		if !cfg.MockMode && cfg.BasePath != "/" {
 			log.Warn("GATEWAY_SIGNING_KEY is not set: identity assertions for guarded apps are signed with a key made for this process, so every instance (and every restart) publishes a different JWKS; set GATEWAY_SIGNING_KEY or GATEWAY_SIGNING_KEY_FILE to the same P-256 key on every instance",
 				"kid", gatewayKey.KeyID())
 		}
@@ -221,7 +224,7 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opt
 	sessions := session.New(sessionOpts)
 	deps.Sessions = sessions
 	if mock != nil {
-		deps.Mock = mock.Handler()
+		deps.Mock = mock
 	}
 	site := web.New(deps)
 	a.Handler = site.Handler()

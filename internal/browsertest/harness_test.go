@@ -1,6 +1,10 @@
 // Package browsertest drives the real server with Debian's Chromium through
 // chromedp: the login flow as a person sees it, with and without
-// JavaScript, its accessibility, and screenshots of the main states.
+// JavaScript, the layout of the pages, the accessibility of every state in
+// the component gallery, and the README's screenshots.
+//
+// The tests need Chromium; the accessibility tests also need axe-core (from
+// `task deps:node`) and skip without it.
 //
 // One browser serves the whole package (starting one costs seconds); each
 // test gets its own tab in its own browser context, so cookies never leak
@@ -8,10 +12,12 @@
 package browsertest
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
+	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,6 +27,7 @@ import (
 
 	"github.com/chromedp/cdproto/audits"
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
@@ -98,7 +105,6 @@ type tab struct {
 func newTab(t *testing.T) *tab {
 	t.Helper()
 	execPath := testenv.LookPath(t, "chromium", "install Debian's chromium with `task deps:system`")
-	loadAxe(t) // every page the tests visit is checked with it
 	shared.once.Do(func() { startBrowser(execPath) })
 	if shared.err != nil {
 		t.Fatalf("start chromium: %v", shared.err)
@@ -245,22 +251,54 @@ func (tb *tab) text(testID string) string {
 
 // screenshot saves the viewport into testdata/screenshots at the module
 // root, a folder CI keeps; with -update, readmeName also rewrites the copy
-// the README shows.
+// the README shows, recompressed to keep the repository small.
 func (tb *tab) screenshot(name, readmeName string) {
 	tb.t.Helper()
-	png := run(tb, "screenshot "+name, chromedp.CaptureScreenshot())
+	shot := run(tb, "screenshot "+name, chromedp.CaptureScreenshot())
 	dir := filepath.Join(testenv.ModuleRoot(), "testdata", "screenshots")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		tb.t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), shot, 0o644); err != nil {
 		tb.t.Fatal(err)
 	}
 	if *update && readmeName != "" {
-		if err := os.WriteFile(filepath.Join("testdata", readmeName), png, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join("testdata", readmeName), recompress(tb.t, shot), 0o644); err != nil {
 			tb.t.Fatal(err)
 		}
 	}
+}
+
+// recompress re-encodes a PNG at the best compression Go offers.
+func recompress(t *testing.T, shot []byte) []byte {
+	t.Helper()
+	img, err := png.Decode(bytes.NewReader(shot))
+	if err != nil {
+		t.Fatalf("decode screenshot: %v", err)
+	}
+	var out bytes.Buffer
+	if err := (&png.Encoder{CompressionLevel: png.BestCompression}).Encode(&out, img); err != nil {
+		t.Fatalf("encode screenshot: %v", err)
+	}
+	return out.Bytes()
+}
+
+// viewport sets the tab's window to a phone's or a desktop's width.
+func (tb *tab) viewport(width, height int64) {
+	tb.t.Helper()
+	tb.do("viewport", chromedp.EmulateViewport(width, height))
+}
+
+// colourScheme makes the tab's pages see the system's light or dark
+// preference.
+func (tb *tab) colourScheme(scheme string) {
+	tb.t.Helper()
+	tb.call("emulate "+scheme, func(ctx context.Context) error {
+		_, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+			Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}},
+		})
+		return err
+	})
 }
 
 // site is sgidweb in mock mode on a loopback port.

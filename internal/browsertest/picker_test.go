@@ -29,7 +29,7 @@ func (tb *tab) consentAs(s *site, personaID, landing string) {
 // and checks the page shows that posting alone.
 func (tb *tab) choosePosting() {
 	tb.t.Helper()
-	tb.do("choose the second posting", chromedp.Click(byTestID("posting-1-submit")), chromedp.WaitVisible(byTestID("signed-in-as")))
+	tb.do("choose the second posting", chromedp.Click(byTestID("posting-1-submit")), chromedp.WaitVisible(byTestID("logged-in-as")))
 	got := tb.text("field-pocdex-public_officer_details")
 	if !strings.Contains(got, "Sandbox Statutory Board") || strings.Contains(got, "Ministry of Mock Affairs") {
 		tb.t.Errorf("after choosing the sandbox posting the page shows %q", got)
@@ -42,7 +42,7 @@ func TestPostingPickerWithHTMX(t *testing.T) {
 	tb := newTab(t)
 	tb.consentAs(s, "siti-public-officer", "posting-picker")
 	tb.screenshot("posting-picker", "")
-	tb.checkAccessibility("posting picker")
+	tb.checkAccessibility("posting picker", allRules)
 	tb.setMarker()
 	tb.choosePosting()
 	wantStatuses(t, s, "POST", "/auth/posting", 204)
@@ -75,5 +75,5 @@ func TestRefusalPage(t *testing.T) {
 		t.Errorf("the refusal page says the site is for %q", got)
 	}
 	tb.screenshot("refused", "")
-	tb.checkAccessibility("refusal page")
+	tb.checkAccessibility("refusal page", allRules)
 }

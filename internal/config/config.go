@@ -97,9 +97,10 @@ type Config struct {
 	DebugAddr   string // pprof listener, loopback only; empty: off
 	LogFormat   string // "json" or "text"; default json outside mock mode
 
-	// AuditHashKey keys the hash that names a person in audit lines. Empty:
-	// the app makes a random one per process (hashes then differ across
-	// restarts).
+	// AuditHashKey keys the hash that names a person in audit lines and in
+	// the index of their sessions. Empty: the app uses a random key the
+	// session store keeps, shared by every instance on that store (with
+	// SESSION_STORE=memory, one per process).
 	AuditHashKey []byte
 
 	// CSRFKey keys the HMAC that binds a form's CSRF token to the
@@ -118,6 +119,10 @@ type Config struct {
 	// an edit shows on the next reload.
 	Dev       bool
 	AssetsDir string // only used when Dev
+
+	// Masthead shows the Singapore Government masthead at the top of every
+	// page (MASTHEAD=1), for a site an agency runs. Off by default.
+	Masthead bool
 }
 
 // MinAuditHashKey is the shortest AUDIT_HASH_KEY accepted, in bytes.
@@ -357,6 +362,7 @@ func Load(getenv func(string) string) (Config, error) {
 		}
 	}
 	cfg.Dev = onOff(getenv, "SGIDWEB_DEV", "set SGIDWEB_DEV=1 for the development loop, or unset it", bad)
+	cfg.Masthead = onOff(getenv, "MASTHEAD", "set MASTHEAD=1 to show the Singapore Government masthead, or unset it", bad)
 	cfg.AssetsDir = get("ASSETS_DIR", DefaultAssetsDir)
 	switch {
 	case !cfg.Dev && strings.TrimSpace(getenv("ASSETS_DIR")) != "":

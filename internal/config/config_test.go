@@ -114,6 +114,7 @@ func TestErrorsNameTheVariable(t *testing.T) {
 		{"unknown store", with(map[string]string{"SESSION_STORE": "mongodb://x"}), "SESSION_STORE", "not a known session store"},
 		{"hostname without credentials", map[string]string{"SGID_HOSTNAME": "https://api-stg.id.gov.sg"}, "SGID_HOSTNAME", "no sgID credentials"},
 		{"dev not a switch", map[string]string{"SGIDWEB_DEV": "maybe"}, "SGIDWEB_DEV", "not on or off"},
+		{"masthead not a switch", map[string]string{"MASTHEAD": "gov"}, "MASTHEAD", "not on or off"},
 		{"assets dir without dev", map[string]string{"ASSETS_DIR": "assets"}, "ASSETS_DIR", "SGIDWEB_DEV is off"},
 		{"assets dir without the CSS", map[string]string{"SGIDWEB_DEV": "1", "ASSETS_DIR": t.TempDir()}, "ASSETS_DIR", "holds no css/app.css"},
 		{"dev run away from the module root", map[string]string{"SGIDWEB_DEV": "1"}, "ASSETS_DIR", "holds no css/app.css"},
@@ -174,6 +175,15 @@ func TestDevServesAssetsFromDisk(t *testing.T) {
 	cfg, err = Load(env(nil))
 	if err != nil || cfg.Dev {
 		t.Errorf("expected Dev off by default, got Dev=%v, err=%v", cfg.Dev, err)
+	}
+}
+
+func TestMastheadIsOffUnlessTurnedOn(t *testing.T) {
+	if cfg, err := Load(env(nil)); err != nil || cfg.Masthead {
+		t.Errorf("expected the masthead off by default, got Masthead=%v, err=%v", cfg.Masthead, err)
+	}
+	if cfg, err := Load(env(map[string]string{"MASTHEAD": "1"})); err != nil || !cfg.Masthead {
+		t.Errorf("MASTHEAD=1: expected the masthead on, got Masthead=%v, err=%v", cfg.Masthead, err)
 	}
 }
 

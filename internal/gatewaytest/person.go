@@ -106,7 +106,8 @@ func (p *Person) LogInAtMock(authorize testkit.Page) testkit.Page {
 	if !ok {
 		p.t.Fatalf("%s: want the mock sgID's persona page, got %d %q", authorize.URL, authorize.Status, authorize.Body)
 	}
-	consent := p.Submit(authorize, `form[data-testid="persona-form"]`, url.Values{"persona": {persona}})
+	// The mock answers the pick with a redirect to its consent page.
+	consent := p.Follow(p.Submit(authorize, `form[data-testid="persona-form"]`, url.Values{"persona": {persona}}))
 	return p.Follow(p.Submit(consent, `form[data-testid="consent-form"]`, url.Values{"decision": {"allow"}}))
 }
 

@@ -148,8 +148,8 @@ func wantProfile(t *testing.T, s *site, p testkit.Page, name string) {
 	if p.Status != http.StatusOK || p.URL.String() != s.url+"/" {
 		t.Fatalf("after login: want 200 at %s/, got %d at %s; log:\n%s", s.url, p.Status, p.URL, s.logs.String())
 	}
-	if got := strings.TrimSpace(p.Doc.Find(`[data-testid="signed-in-as"] strong`).Text()); got != name {
-		t.Errorf("signed in as %q, want %q", got, name)
+	if got := strings.TrimSpace(p.Doc.Find(`[data-testid="logged-in-as"] strong`).Text()); got != name {
+		t.Errorf("logged in as %q, want %q", got, name)
 	}
 	if got := strings.TrimSpace(p.Doc.Find(`[data-testid="field-myinfo-name"] dd`).Text()); got != name {
 		t.Errorf("profile name %q, want %q", got, name)

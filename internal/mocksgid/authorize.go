@@ -27,6 +27,8 @@ type authRequest struct {
 	state         string
 	nonce         string
 	codeChallenge string
+	// personaID is who the person picked; empty until they pick.
+	personaID string
 }
 
 // AuthorizeError is why an authorize request was refused.
@@ -49,6 +51,7 @@ var (
 	// expired or were already decided: the person's next step is the same.
 	errUnknownRequest = errors.New("mocksgid: unknown or expired login request")
 	errUnknownPersona = errors.New("mocksgid: unknown persona")
+	errNoPersona      = errors.New("mocksgid: no persona picked yet")
 )
 
 // codeChallengePattern is what a base64url SHA-256 digest looks like; an S256
@@ -175,26 +178,50 @@ func (p *Provider) storePending(req *authRequest) string {
 	return id
 }
 
-func (p *Provider) lookupPending(id string) (*authRequest, bool) {
+// lookupPending returns a copy of a live pending request: the stored one
+// changes under the provider's lock when the person picks a persona.
+func (p *Provider) lookupPending(id string) (authRequest, bool) {
 	now := p.now()
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.pending.get(id, now)
+	req, ok := p.pending.get(id, now)
+	if !ok {
+		return authRequest{}, false
+	}
+	return *req, true
 }
 
-// decide ends a pending request with the person's answer and returns where
-// the browser goes next. A request can be decided once.
-func (p *Provider) decide(ctx context.Context, id, personaID string, allow bool) (string, error) {
-	persona, ok := PersonaByID(personaID)
-	if !ok {
-		return "", errUnknownPersona
+// pickPersona records who the person logs in as, for the consent screen
+// that follows.
+func (p *Provider) pickPersona(id, personaID string) error {
+	if _, ok := PersonaByID(personaID); !ok {
+		return errUnknownPersona
 	}
 	now := p.now()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	req, ok := p.pending.get(id, now)
 	if !ok {
+		return errUnknownRequest
+	}
+	req.personaID = personaID
+	return nil
+}
+
+// decide ends a pending request with the person's answer for the persona
+// they picked, and returns where the browser goes next. A request can be
+// decided once.
+func (p *Provider) decide(ctx context.Context, id string, allow bool) (string, error) {
+	now := p.now()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	req, ok := p.pending.get(id, now)
+	if !ok {
 		return "", errUnknownRequest
+	}
+	persona, ok := PersonaByID(req.personaID)
+	if !ok {
+		return "", errNoPersona
 	}
 	p.pending.delete(id)
 	if !allow {
@@ -248,7 +275,8 @@ func (p *Provider) Approve(authorizeURL, personaID string, allow bool) (string, 
 		p.logRefusal(ctx, aerr)
 		return aerr.RedirectURL, aerr
 	}
-	return p.decide(ctx, p.storePending(req), personaID, allow)
+	req.personaID = personaID
+	return p.decide(ctx, p.storePending(req), allow)
 }
 
 func (p *Provider) logRefusal(ctx context.Context, aerr *AuthorizeError) {
@@ -263,13 +291,17 @@ func (p *Provider) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, aerr.RedirectURL, http.StatusSeeOther)
 			return
 		}
-		p.renderError(w, r, http.StatusBadRequest, aerr.Code, "This login request is not valid",
-			"The application sent a login request sgID cannot accept: "+aerr.Description+".")
+		p.render(w, r, http.StatusBadRequest, views.ErrorPage(invalidRequest(p.page(""), aerr)))
 		return
 	}
 	id := p.storePending(req)
 	p.log.InfoContext(r.Context(), "mock sgid authorize accepted", "client_id", req.client.ID, "scope", strings.Join(req.scopes, " "))
-	p.renderAuthorize(w, r, id, req, true)
+	props, err := p.authorizeProps(p.page(""), id, req, true)
+	if err != nil {
+		p.serverError(w, r, err)
+		return
+	}
+	p.render(w, r, http.StatusOK, views.AuthorizePage(props))
 }
 
 func (p *Provider) handleScan(w http.ResponseWriter, r *http.Request) {
@@ -279,12 +311,15 @@ func (p *Provider) handleScan(w http.ResponseWriter, r *http.Request) {
 		p.renderExpired(w, r)
 		return
 	}
-	p.renderAuthorize(w, r, id, req, false)
+	props, _ := p.authorizeProps(p.page(""), id, &req, false)
+	p.render(w, r, http.StatusOK, views.AuthorizePage(props))
 }
 
-func (p *Provider) renderAuthorize(w http.ResponseWriter, r *http.Request, id string, req *authRequest, withQR bool) {
+// authorizeProps fills the persona picker for pending request id, with the
+// QR code that opens it on a phone when withQR is set.
+func (p *Provider) authorizeProps(page views.Page, id string, req *authRequest, withQR bool) (views.AuthorizeProps, error) {
 	props := views.AuthorizeProps{
-		Page:             p.page(),
+		Page:             page,
 		ClientName:       req.client.displayName(),
 		ScanURL:          p.endpoint(mockPathSegment + "/scan/" + id),
 		FormAction:       p.mockPath("/login/" + id),
@@ -296,36 +331,54 @@ func (p *Provider) renderAuthorize(w http.ResponseWriter, r *http.Request, id st
 	if withQR {
 		qr, err := qrSVG(props.ScanURL)
 		if err != nil {
-			p.serverError(w, r, err)
-			return
+			return props, err
 		}
 		props.QR = qr
 	}
-	p.render(w, r, http.StatusOK, views.AuthorizePage(props))
+	return props, nil
 }
 
-// handleLogin takes the picked persona and shows the consent screen. Nothing
-// is stored yet: the consent form carries the persona back.
+// handleLogin takes the picked persona and sends the browser on to the
+// consent screen with a GET, so that Back and reload never post the
+// persona form again.
 func (p *Provider) handleLogin(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	if !p.parseForm(w, r) {
 		return
 	}
+	switch err := p.pickPersona(id, r.PostForm.Get("persona")); {
+	case errors.Is(err, errUnknownRequest):
+		p.renderExpired(w, r)
+	case errors.Is(err, errUnknownPersona):
+		p.renderError(w, r, http.StatusBadRequest, "unknown_persona", "Unknown persona", "Pick one of the listed test personas.")
+	default:
+		http.Redirect(w, r, p.mockPath("/consent/"+id), http.StatusSeeOther)
+	}
+}
+
+// handleConsentPage shows what the client asks for, for the persona picked.
+// Without a pick (an address typed or kept from before) it goes back to the
+// picker.
+func (p *Provider) handleConsentPage(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
 	req, ok := p.lookupPending(id)
 	if !ok {
 		p.renderExpired(w, r)
 		return
 	}
-	persona, ok := PersonaByID(r.PostForm.Get("persona"))
+	persona, ok := PersonaByID(req.personaID)
 	if !ok {
-		p.renderError(w, r, http.StatusBadRequest, "unknown_persona", "Unknown persona", "Pick one of the listed test personas.")
+		http.Redirect(w, r, p.mockPath("/scan/"+id), http.StatusSeeOther)
 		return
 	}
+	p.render(w, r, http.StatusOK, views.ConsentPage(p.consentProps(p.page(""), id, &req, persona)))
+}
+
+func (p *Provider) consentProps(page views.Page, id string, req *authRequest, persona Persona) views.ConsentProps {
 	props := views.ConsentProps{
-		Page:           p.page(),
+		Page:           page,
 		ClientName:     req.client.displayName(),
 		ClientID:       req.client.ID,
-		PersonaID:      persona.ID,
 		PersonaName:    persona.Name,
 		RedirectOrigin: origin(req.redirectURI),
 		FormAction:     p.mockPath("/consent/" + id),
@@ -334,7 +387,7 @@ func (p *Provider) handleLogin(w http.ResponseWriter, r *http.Request) {
 		f := fieldFor(s)
 		props.Fields = append(props.Fields, views.ConsentField{Scope: f.Scope, Label: f.Label, Purpose: f.Purpose})
 	}
-	p.render(w, r, http.StatusOK, views.ConsentPage(props))
+	return props
 }
 
 func (p *Provider) handleConsent(w http.ResponseWriter, r *http.Request) {
@@ -350,12 +403,13 @@ func (p *Provider) handleConsent(w http.ResponseWriter, r *http.Request) {
 		p.renderError(w, r, http.StatusBadRequest, "invalid_decision", "Choose Allow or Deny", "The consent form was sent without a decision.")
 		return
 	}
-	next, err := p.decide(r.Context(), r.PathValue("id"), r.PostForm.Get("persona"), allow)
+	id := r.PathValue("id")
+	next, err := p.decide(r.Context(), id, allow)
 	switch {
 	case errors.Is(err, errUnknownRequest):
 		p.renderExpired(w, r)
-	case errors.Is(err, errUnknownPersona):
-		p.renderError(w, r, http.StatusBadRequest, "unknown_persona", "Unknown persona", "Pick one of the listed test personas.")
+	case errors.Is(err, errNoPersona):
+		http.Redirect(w, r, p.mockPath("/scan/"+id), http.StatusSeeOther)
 	case err != nil:
 		p.serverError(w, r, err)
 	default:
@@ -374,13 +428,34 @@ func (p *Provider) parseForm(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
+// renderExpired answers for a request id that is unknown, expired or
+// already decided. The id says nothing about which client started it, so
+// the way back goes to the first registered client's home page.
 func (p *Provider) renderExpired(w http.ResponseWriter, r *http.Request) {
-	p.renderError(w, r, http.StatusNotFound, "unknown_request", "This login request has expired",
-		fmt.Sprintf("Login requests last %d minutes and can be used once. This one has expired, was already used, or never existed.", int(pendingTTL/time.Minute)))
+	p.render(w, r, http.StatusNotFound, views.ErrorPage(p.expired(p.page(""))))
+}
+
+func (p *Provider) expired(page views.Page) views.ErrorProps {
+	return views.ErrorProps{
+		Page: page, Code: "unknown_request", Title: "This login request has expired",
+		Message:  fmt.Sprintf("Login requests last %d minutes and can be used once. This one has expired, was already used, or never existed.", int(pendingTTL/time.Minute)),
+		HomeURL:  p.firstClient.homeURL(),
+		HomeName: p.firstClient.displayName(),
+	}
+}
+
+// invalidRequest is the page for an authorize request the mock will not
+// redirect, because the client or its redirect URI cannot be trusted; so it
+// offers no way back either.
+func invalidRequest(page views.Page, aerr *AuthorizeError) views.ErrorProps {
+	return views.ErrorProps{
+		Page: page, Code: aerr.Code, Title: "This login request is not valid",
+		Message: "The application sent a login request sgID cannot accept: " + aerr.Description + ".",
+	}
 }
 
 func (p *Provider) renderError(w http.ResponseWriter, r *http.Request, status int, code, title, message string) {
-	p.render(w, r, status, views.ErrorPage(views.ErrorProps{Page: p.page(), Title: title, Message: message, Code: code}))
+	p.render(w, r, status, views.ErrorPage(views.ErrorProps{Page: p.page(""), Title: title, Message: message, Code: code}))
 }
 
 func (p *Provider) serverError(w http.ResponseWriter, r *http.Request, err error) {
@@ -388,8 +463,10 @@ func (p *Provider) serverError(w http.ResponseWriter, r *http.Request, err error
 	http.Error(w, "mock sgid: internal error", http.StatusInternalServerError)
 }
 
-func (p *Provider) page() views.Page {
-	return views.Page{StylesheetURL: p.mockPath("/mock.css")}
+// page is what every mock page needs; theme fixes the colour scheme for the
+// component gallery, and is empty on the pages people meet.
+func (p *Provider) page(theme string) views.Page {
+	return views.Page{StylesheetURL: p.mockPath("/mock.css"), Theme: theme}
 }
 
 // render buffers the page so a rendering failure becomes a clean 500, and
@@ -417,6 +494,26 @@ func (c *Client) displayName() string {
 		return c.Name
 	}
 	return c.ID
+}
+
+// homeURL is where pages that end a login send the person back to: the
+// client's HomeURL, or else its first redirect URI without the callback
+// path (an sgidweb callback ends in auth/callback, under any base path).
+func (c *Client) homeURL() string {
+	if c.HomeURL != "" {
+		return c.HomeURL
+	}
+	u, err := url.Parse(c.RedirectURIs[0])
+	if err != nil {
+		return c.RedirectURIs[0]
+	}
+	if strings.HasSuffix(u.Path, "/auth/callback") {
+		u.Path = strings.TrimSuffix(u.Path, "auth/callback")
+	} else {
+		u.Path = "/"
+	}
+	u.RawQuery, u.RawPath = "", ""
+	return u.String()
 }
 
 // origin shows the person where they will land without the path noise.

@@ -159,6 +159,24 @@ func (f *fixture) postPage(form, button *goquery.Selection, wantStatus int) *goq
 	return f.page(resp, err, wantStatus)
 }
 
+// pickPersona presses a persona's button, checks that the mock answers with
+// a redirect (so Back and reload never post the form again) to the consent
+// screen, and follows it.
+func (f *fixture) pickPersona(picker *goquery.Document, personaID string) (*goquery.Document, string) {
+	f.t.Helper()
+	form := picker.Find(`form[data-testid="persona-form"]`)
+	resp, err := f.submit(form, form.Find(`[data-testid="persona-`+personaID+`"]`))
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	resp.Body.Close()
+	loc := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, mountPrefix+"/v2/mock/consent/") {
+		f.t.Fatalf("persona %s: want 303 to the consent screen, got %d to %q", personaID, resp.StatusCode, loc)
+	}
+	return f.getPage(f.srv.URL+loc, http.StatusOK), f.srv.URL + loc
+}
+
 // submit posts form with the fields of its hidden inputs plus the pressed
 // button, as a browser without JavaScript does.
 func (f *fixture) submit(form, button *goquery.Selection) (*http.Response, error) {
@@ -215,8 +233,7 @@ func TestInteractiveFlowThroughForms(t *testing.T) {
 		t.Error("scan page should show the persona picker without a QR code")
 	}
 
-	form := doc.Find(`form[data-testid="persona-form"]`)
-	consent := f.postPage(form, form.Find(`[data-testid="persona-siti-public-officer"]`), http.StatusOK)
+	consent, _ := f.pickPersona(doc, "siti-public-officer")
 	if got := consent.Find(`[data-testid="consent-client-id"]`).Text(); got != clientID {
 		t.Errorf("consent client id = %q", got)
 	}
@@ -256,8 +273,7 @@ func TestInteractiveDenyAndHostileName(t *testing.T) {
 	f := newFixture(t)
 	a := defaultAuth(f, "openid myinfo.name")
 	doc := f.getPage(f.authorizeURL(a), http.StatusOK)
-	form := doc.Find(`form[data-testid="persona-form"]`)
-	consent := f.postPage(form, form.Find(`[data-testid="persona-hostile-name"]`), http.StatusOK)
+	consent, _ := f.pickPersona(doc, "hostile-name")
 	// The name is shown as text (the page checker already found no script).
 	if got := consent.Find(`[data-testid="consent-persona"]`).Text(); got != mustPersona(t, "hostile-name").Name {
 		t.Errorf("persona name shown as %q", got)
@@ -323,7 +339,68 @@ func TestPendingRequestExpires(t *testing.T) {
 	if code := expired.Find(`[data-testid="mock-error"]`).AttrOr("data-error-code", ""); code != "unknown_request" || !strings.Contains(expired.Find("h1").Text(), "expired") {
 		t.Errorf("expired page: code %q, heading %q", code, expired.Find("h1").Text())
 	}
-	f.getPage(f.issuer+"/mock/scan/not-a-real-request", http.StatusNotFound)
+	wantHomeLink(t, expired, "https://rp.example/", "sgidweb tests")
+	wantHomeLink(t, f.getPage(f.issuer+"/mock/scan/not-a-real-request", http.StatusNotFound), "https://rp.example/", "sgidweb tests")
+}
+
+// wantHomeLink checks that a page that ends a login leads back to the
+// application's home page.
+func wantHomeLink(t *testing.T, doc *goquery.Document, href, name string) {
+	t.Helper()
+	link := doc.Find(`a[data-testid="mock-home-link"]`)
+	if link.Length() != 1 || link.AttrOr("href", "") != href || strings.TrimSpace(link.Text()) != "Back to "+name {
+		t.Errorf("expected one link \"Back to %s\" to %s, got %d: %q to %q", name, href, link.Length(), link.Text(), link.AttrOr("href", ""))
+	}
+}
+
+// Between its pages the mock answers each POST with a redirect to a GET,
+// as a real site does: reloading the consent screen shows it again, and
+// going Back to it after the login shows the expired page with the way home,
+// never the browser's "Confirm Form Resubmission".
+func TestStepsArePostRedirectGet(t *testing.T) {
+	f := newFixture(t)
+	a := defaultAuth(f, "openid myinfo.name")
+	consent, consentURL := f.pickPersona(f.getPage(f.authorizeURL(a), http.StatusOK), "tan-heng-huat")
+	reloaded := f.getPage(consentURL, http.StatusOK)
+	if got := reloaded.Find(`[data-testid="consent-persona"]`).Text(); got != mustPersona(t, "tan-heng-huat").Name {
+		t.Errorf("reloaded consent screen is for %q", got)
+	}
+	if n := consent.Find(`form[data-testid="consent-form"] input`).Length(); n != 0 {
+		t.Errorf("expected the consent form to carry no hidden fields (the persona stays with the request), found %d", n)
+	}
+	cform := consent.Find(`form[data-testid="consent-form"]`)
+	resp, err := f.submit(cform, cform.Find(`[data-testid="consent-allow"]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("allow answered %d, want 303", resp.StatusCode)
+	}
+	back := f.getPage(consentURL, http.StatusNotFound)
+	wantHomeLink(t, back, "https://rp.example/", "sgidweb tests")
+}
+
+// The consent screen of a request nobody picked a persona for goes back to
+// the picker, and so does a decision sent without one.
+func TestConsentWithoutPersonaGoesBackToThePicker(t *testing.T) {
+	f := newFixture(t)
+	a := defaultAuth(f, "openid")
+	picker := f.getPage(f.authorizeURL(a), http.StatusOK)
+	action := picker.Find(`form[data-testid="persona-form"]`).AttrOr("action", "")
+	id := action[strings.LastIndex(action, "/")+1:]
+	for _, req := range []struct{ method, body string }{{http.MethodGet, ""}, {http.MethodPost, "decision=allow"}} {
+		r, _ := http.NewRequest(req.method, f.issuer+"/mock/consent/"+id, strings.NewReader(req.body))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		resp, err := f.http.Do(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if want := mountPrefix + "/v2/mock/scan/" + id; resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != want {
+			t.Errorf("%s consent before a persona: want 303 to %s, got %d to %q", req.method, want, resp.StatusCode, resp.Header.Get("Location"))
+		}
+	}
 }
 
 func TestStylesheetServed(t *testing.T) {

@@ -11,7 +11,6 @@ import (
 	"crypto"
 	"crypto/rand"
 	"crypto/rsa"
-	"embed"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -24,6 +23,8 @@ import (
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
+
+	"github.com/sgidweb/sgidweb/assets"
 )
 
 // Client is a relying party registered with the mock.
@@ -36,6 +37,10 @@ type Client struct {
 	PublicKey *rsa.PublicKey
 	// Name is shown on the consent screen; the ID is shown when empty.
 	Name string
+	// HomeURL is the client's home page, which the mock's pages link back
+	// to when a login cannot go on. When empty it is the first redirect URI
+	// without its auth/callback path.
+	HomeURL string
 }
 
 // Config configures a Provider.
@@ -73,9 +78,6 @@ const (
 	mockPathSegment = "/mock"
 )
 
-//go:embed static
-var staticFS embed.FS
-
 // Provider is a running mock sgID: keys, registered clients and the pending
 // logins, codes and tokens in memory.
 type Provider struct {
@@ -86,7 +88,9 @@ type Provider struct {
 	now        func() time.Time
 	log        *slog.Logger
 	handler    http.Handler
-	css        []byte
+	// firstClient is the first client registered: pages about a request
+	// the mock no longer knows link back to its home.
+	firstClient *Client
 
 	mu         sync.Mutex
 	signingKey *rsa.PrivateKey
@@ -106,6 +110,7 @@ func New(cfg Config) (*Provider, error) {
 		return nil, errors.New("mocksgid: at least one client is required")
 	}
 	clients := make(map[string]*Client, len(cfg.Clients))
+	var first *Client
 	for i := range cfg.Clients {
 		c := cfg.Clients[i]
 		if err := validateClient(c); err != nil {
@@ -116,22 +121,21 @@ func New(cfg Config) (*Provider, error) {
 		}
 		c.RedirectURIs = append([]string(nil), c.RedirectURIs...)
 		clients[c.ID] = &c
-	}
-	css, err := fs.ReadFile(staticFS, "static/mock.css")
-	if err != nil {
-		return nil, fmt.Errorf("mocksgid: read stylesheet: %w", err)
+		if first == nil {
+			first = &c
+		}
 	}
 	p := &Provider{
-		issuer:     issuer,
-		issuerPath: issuerPath,
-		clients:    clients,
-		codeTTL:    cfg.CodeTTL,
-		now:        cfg.Now,
-		log:        cfg.Logger,
-		css:        css,
-		pending:    newTTLMap[*authRequest](maxPending),
-		codes:      newTTLMap[*codeGrant](maxCodes),
-		tokens:     newTTLMap[*accessGrant](maxTokens),
+		issuer:      issuer,
+		issuerPath:  issuerPath,
+		clients:     clients,
+		firstClient: first,
+		codeTTL:     cfg.CodeTTL,
+		now:         cfg.Now,
+		log:         cfg.Logger,
+		pending:     newTTLMap[*authRequest](maxPending),
+		codes:       newTTLMap[*codeGrant](maxCodes),
+		tokens:      newTTLMap[*accessGrant](maxTokens),
 	}
 	if p.codeTTL <= 0 {
 		p.codeTTL = defaultCodeTTL
@@ -187,6 +191,11 @@ func validateClient(c Client) error {
 		u, err := url.Parse(ru)
 		if err != nil || !u.IsAbs() || u.Fragment != "" {
 			return fmt.Errorf("mocksgid: client %q redirect URI %q must be absolute and have no fragment", c.ID, ru)
+		}
+	}
+	if c.HomeURL != "" {
+		if u, err := url.Parse(c.HomeURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("mocksgid: client %q home URL %q must be an absolute http(s) URL", c.ID, c.HomeURL)
 		}
 	}
 	return nil
@@ -245,6 +254,7 @@ func (p *Provider) routes() http.Handler {
 	mux.HandleFunc("GET /v2/mock/mock.css", p.handleCSS)
 	mux.HandleFunc("GET /v2/mock/scan/{id}", p.handleScan)
 	mux.HandleFunc("POST /v2/mock/login/{id}", p.handleLogin)
+	mux.HandleFunc("GET /v2/mock/consent/{id}", p.handleConsentPage)
 	mux.HandleFunc("POST /v2/mock/consent/{id}", p.handleConsent)
 	return nosniff(mux)
 }
@@ -257,10 +267,21 @@ func nosniff(next http.Handler) http.Handler {
 	})
 }
 
+// handleCSS serves the mock's stylesheet, which lives with the site's in
+// assets/css, so the development loop reads it from disk like the others.
 func (p *Provider) handleCSS(w http.ResponseWriter, r *http.Request) {
+	css, err := fs.ReadFile(assets.Files(), "css/mock.css")
+	if err != nil {
+		p.serverError(w, r, fmt.Errorf("mocksgid: read stylesheet: %w", err))
+		return
+	}
 	w.Header().Set("Content-Type", "text/css; charset=utf-8")
-	w.Header().Set("Cache-Control", "public, max-age=300")
-	_, _ = w.Write(p.css)
+	if assets.FromDisk() {
+		w.Header().Set("Cache-Control", "no-store")
+	} else {
+		w.Header().Set("Cache-Control", "public, max-age=300")
+	}
+	_, _ = w.Write(css)
 }
 
 // endpoint builds an absolute URL under the issuer.

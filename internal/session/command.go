@@ -64,7 +64,7 @@ func countCommand(ctx context.Context, spec string, args []string, stdout, stder
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%d live sessions in %s, %d of them logged in\n", counts.Sessions, storespec.Kind(spec), counts.LoggedIn)
+	fmt.Fprintf(stdout, "%s in %s, %d of them logged in\n", plural(counts.Sessions, "live session"), storespec.Kind(spec), counts.LoggedIn)
 	return nil
 }
 
@@ -103,4 +103,12 @@ func revokeCommand(ctx context.Context, spec string, args []string, stdout, stde
 		fmt.Fprintf(stdout, "ended %d sessions\n", n)
 	}
 	return nil
+}
+
+// plural is "1 live session" or "3 live sessions".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -90,6 +90,10 @@ func TestSessionsCommandRefusesWhatItCannotDo(t *testing.T) {
 		{"no hash", "memory", []string{"revoke"}, "-subject-hash must be"},
 		{"a sub, not its hash", "memory", []string{"revoke", "-subject-hash", "abc123"}, "-subject-hash must be"},
 		{"a missing SQLite file", "sqlite:" + filepath.Join(dir, "none.db"), []string{"count"}, "run the command in the folder the server runs in"},
+		// A fresh memory store in the command's process would say "0 live
+		// sessions" and "nothing ended" while the server's stay live.
+		{"count in a memory store", "memory", []string{"count"}, "inside the server's process"},
+		{"revoke in a memory store", "memory", []string{"revoke", "-subject-hash", hexHash("alice")}, "inside the server's process"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out, err := runSessionsCommand(t, tc.spec, tc.args...)
@@ -148,5 +152,13 @@ func TestRevokeBesideAServerCatchesASessionWrittenBack(t *testing.T) {
 			t.Fatal("a session written back during the revocation stayed logged in")
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func TestPluralCountsOneAsOne(t *testing.T) {
+	for n, want := range map[int]string{0: "0 live sessions", 1: "1 live session", 3: "3 live sessions"} {
+		if got := plural(n, "live session"); got != want {
+			t.Errorf("plural(%d) = %q, want %q", n, got, want)
+		}
 	}
 }

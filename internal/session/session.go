@@ -27,7 +27,6 @@ const (
 	keyFlows   = "login_flows"
 	keySeenAt  = "seen_at"
 	keyFlash   = "flash"
-	keyDenied  = "denied"
 	keyStarted = "logged_in_at"
 )
 
@@ -391,7 +390,6 @@ func (m *Manager) Login(ctx context.Context, u User) error {
 	}
 	m.scs.Put(ctx, keyStarted, m.now().Unix())
 	m.scs.Put(ctx, keyUser, b)
-	m.scs.Remove(ctx, keyDenied)
 	m.scs.Remove(ctx, keyPending)
 	// The new token goes into the index when the session is committed.
 	m.scs.Remove(ctx, keyIndexedAt)
@@ -427,16 +425,3 @@ func (m *Manager) PopFlash(ctx context.Context) (kind, message string, ok bool) 
 	}
 	return "info", v, true
 }
-
-// SetDenied remembers that the person declined at sgID, for the consent status.
-func (m *Manager) SetDenied(ctx context.Context, denied bool) {
-	if denied {
-		m.scs.Put(ctx, keyDenied, true)
-		m.touch(ctx)
-	} else {
-		m.scs.Remove(ctx, keyDenied)
-	}
-}
-
-// Denied reports whether the last login was declined at sgID.
-func (m *Manager) Denied(ctx context.Context) bool { return m.scs.GetBool(ctx, keyDenied) }

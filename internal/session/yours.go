@@ -120,18 +120,26 @@ func (m *Manager) indexUntil(ctx context.Context) time.Time {
 // is not logged in; the web layer sends them home before asking.
 var errNotLoggedIn = errors.New("session: not logged in")
 
+// ownEntries are the index entries of the logged-in person's sessions, and
+// the store key of this browser's.
+func (m *Manager) ownEntries(ctx context.Context) (entries []store.Entry, current string, err error) {
+	user, ok := m.CurrentUser(ctx)
+	if !ok {
+		return nil, "", errNotLoggedIn
+	}
+	if entries, err = m.store.Sessions(ctx, m.subjectHash(user.Subject)); err != nil {
+		return nil, "", err
+	}
+	return entries, storeKey(m.scs.Token(ctx)), nil
+}
+
 // Sessions lists the logged-in person's live sessions, earliest first,
 // marking the one of this browser.
 func (m *Manager) Sessions(ctx context.Context) ([]SessionInfo, error) {
-	user, ok := m.CurrentUser(ctx)
-	if !ok {
-		return nil, errNotLoggedIn
-	}
-	entries, err := m.store.Sessions(ctx, m.subjectHash(user.Subject))
+	entries, current, err := m.ownEntries(ctx)
 	if err != nil {
 		return nil, err
 	}
-	current := storeKey(m.scs.Token(ctx))
 	list := make([]SessionInfo, 0, len(entries))
 	for _, e := range entries {
 		list = append(list, SessionInfo{ID: sessionID(e.Key), Started: e.Started, LastSeen: e.LastSeen, Browser: e.Browser, Current: e.Key == current})
@@ -145,15 +153,10 @@ func (m *Manager) Sessions(ctx context.Context) ([]SessionInfo, error) {
 // (it ended already, or the ID is not theirs) or it is this browser's own,
 // which ends by logging out.
 func (m *Manager) EndSession(ctx context.Context, id string) (ended bool, err error) {
-	user, ok := m.CurrentUser(ctx)
-	if !ok {
-		return false, errNotLoggedIn
-	}
-	entries, err := m.store.Sessions(ctx, m.subjectHash(user.Subject))
+	entries, current, err := m.ownEntries(ctx)
 	if err != nil {
 		return false, err
 	}
-	current := storeKey(m.scs.Token(ctx))
 	for _, e := range entries {
 		if e.Key == current || !hmac.Equal([]byte(sessionID(e.Key)), []byte(id)) {
 			continue

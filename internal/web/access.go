@@ -105,35 +105,33 @@ func (s *Server) refuseLogin(c echo.Context, sub string, reason access.Reason) e
 	s.metrics.LoginFailed(reasonAccessDenied)
 	s.audit(c, auditLoginFailed, sub, reasonAccessDenied, slog.String("policy_reason", string(reason)))
 	s.logger(c).Warn("request refused", "reason", reasonAccessDenied, "policy_reason", string(reason), "status", http.StatusForbidden)
-	props := s.refusedProps(c, false)
+	props := s.refusedProps(c)
 	return s.render(c, http.StatusForbidden, pages.Refused(props), pages.Refused(props))
 }
 
 // refuseSession answers, with 403 and the refusal page, a logged-in person
 // whose chosen posting the policy no longer admits (ACCESS_ALLOW changed
 // since they logged in). They stay logged in, so they can log out and in
-// again under another posting; the page offers the logout. It is logged
+// again under another posting: the page's header shows who and Log out.
+// It is logged
 // (a warning with the policy's reason) but not audited: a proxy asks on
 // every request, and one line per request would drown the audit trail.
-func (s *Server) refuseSession(c echo.Context, d access.Decision) error {
+func (s *Server) refuseSession(c echo.Context, user session.User, d access.Decision) error {
 	c.Response().Header().Set("Cache-Control", "no-store")
 	s.logger(c).Warn("request refused", "reason", reasonAccessDenied, "policy_reason", string(d.Reason), "status", http.StatusForbidden)
-	props := s.refusedProps(c, true)
+	props := s.refusedProps(c)
+	props.LoggedIn = true
+	props.Page.Account = s.loggedInAccount(c, user)
 	return s.render(c, http.StatusForbidden, pages.Refused(props), pages.Refused(props))
 }
 
 // refusedProps describes the site's rules for the refusal page.
-func (s *Server) refusedProps(c echo.Context, loggedIn bool) pages.RefusedProps {
-	props := pages.RefusedProps{
-		Page:         s.page(c, "This site is not open to you"),
+func (s *Server) refusedProps(c echo.Context) pages.RefusedProps {
+	return pages.RefusedProps{
+		Page:         s.page("This site is not open to you"),
 		Requirements: requirements(s.cfg.Access),
-		LoggedIn:     loggedIn,
 		RequestID:    RequestID(c.Request().Context()),
 	}
-	if loggedIn {
-		props.CSRFToken = s.csrfToken(c)
-	}
-	return props
 }
 
 // requirements turns the policy's rules into what the refusal page lists.
@@ -185,7 +183,7 @@ func (s *Server) postingPicker(c echo.Context) error {
 		return err
 	}
 	props := pages.PickerProps{
-		Page:      s.page(c, "Choose a posting"),
+		Page:      s.page("Choose a posting"),
 		CSRFToken: s.csrfToken(c),
 		Postings:  postingChoices(p.Postings),
 		Minutes:   int(session.FlowMaxAge.Minutes()),

@@ -114,7 +114,7 @@ func (s *Server) callback(c echo.Context) error {
 	if found == session.FlowNone || found == session.FlowUnknown {
 		if _, loggedIn := s.sessions.CurrentUser(ctx); loggedIn {
 			s.logger(c).Info("callback opened again while logged in")
-			return s.redirect(c, "/")
+			return s.redirect(c, s.cfg.Path("/"))
 		}
 	}
 
@@ -125,7 +125,6 @@ func (s *Server) callback(c echo.Context) error {
 		if q.errorCode == "access_denied" {
 			s.metrics.LoginFailed("access_denied")
 			s.audit(c, auditLoginFailed, "", "access_denied")
-			s.sessions.SetDenied(ctx, true)
 			s.sessions.SetFlash(ctx, pages.FlashInfo, flashDenied)
 			return s.redirect(c, s.cfg.Path("/"))
 		}

@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/sgidweb/sgidweb/internal/gatewaytest"
 )
 
 // Back or reload after a login opens the callback again: its flow is spent.
@@ -57,4 +59,17 @@ func TestCallbackOpenedAgainWhileLoggedIn(t *testing.T) {
 	// The same reload in a browser that is not logged in explains itself.
 	anonymous := h.newBrowser()
 	h.assertRefused(t, anonymous, anonymous.get(cb), http.StatusBadRequest, "no_login_in_progress")
+}
+
+// Under a base path the home page is BASE_PATH: "/" belongs to the
+// guarded app (or to nobody), not to us.
+func TestCallbackOpenedAgainGoesHomeUnderTheBasePath(t *testing.T) {
+	s := startSite(t, map[string]string{"BASE_PATH": "/sgid/"})
+	p := gatewaytest.NewPerson(t)
+	if home := p.LogInAtMock(p.Follow(p.Open(s.url+"/sgid/auth/login", nil))); home.URL.Path != "/sgid/" {
+		t.Fatalf("login: want to land on /sgid/, got %s", home.URL)
+	}
+	if again := p.Open(s.url+"/sgid/auth/callback", nil); again.Status != http.StatusSeeOther || again.Header.Get("Location") != "/sgid/" {
+		t.Errorf("the callback opened again while logged in: want 303 to /sgid/, got %d %q", again.Status, again.Header.Get("Location"))
+	}
 }

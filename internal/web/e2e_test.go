@@ -79,7 +79,7 @@ func (b *browser) csrf(action string) string {
 	return token
 }
 
-// startLogin presses "Login with sgID" and returns the authorize URL.
+// startLogin presses "Log in with sgID" and returns the authorize URL.
 func (b *browser) startLogin() string {
 	b.t.Helper()
 	p := b.post("/auth/login", url.Values{"csrf_token": {b.csrf("/auth/login")}}, nil)

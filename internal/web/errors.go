@@ -79,7 +79,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 		s.audit(c, auditLoginFailed, "", pe.reason)
 	}
 	props := pages.ErrorProps{
-		Page:      s.page(c, pe.title),
+		Page:      s.page(pe.title),
 		Status:    pe.status,
 		Title:     pe.title,
 		Message:   pe.message,
@@ -109,7 +109,7 @@ func classify(err error) *pageError {
 		return errClientClosed
 	case errors.Is(err, session.ErrUnavailable):
 		return &pageError{status: http.StatusServiceUnavailable, reason: "session_store_unavailable",
-			title: "We can't sign anyone in right now", message: "Our session storage is not answering. Please try again in a minute."}
+			title: "We can't log anyone in right now", message: "Our session storage is not answering. Please try again in a minute."}
 	case errors.Is(err, context.DeadlineExceeded):
 		return &pageError{status: http.StatusGatewayTimeout, reason: "timeout",
 			title: "That took too long", message: "Please try again in a minute."}

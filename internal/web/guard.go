@@ -52,7 +52,7 @@ func (s *Server) verify(c echo.Context) error {
 	user, loggedIn := s.sessions.CurrentUser(c.Request().Context())
 	if loggedIn {
 		if d := s.allowed(user); !d.Allowed {
-			return s.refuseSession(c, d)
+			return s.refuseSession(c, user, d)
 		}
 	}
 	return s.gate.Verify(c.Response(), c.Request(), identity(user, loggedIn))
@@ -97,7 +97,7 @@ func (s *Server) forwardToApp(c echo.Context) error {
 		return nil
 	}
 	if d := s.allowed(user); !d.Allowed {
-		return s.refuseSession(c, d)
+		return s.refuseSession(c, user, d)
 	}
 	// The app's answers carry the app's headers: ours (the CSP above all)
 	// would break its pages. The request id and Vary: Cookie stay: the

@@ -465,9 +465,9 @@ func TestHostileValuesRenderEscapedAndBounded(t *testing.T) {
 	assertCleanLogs(t, h.site, append(h.p.Issued(), sgidtest.ClientSecret, long[:100], "محمد", "O'Brien")...)
 }
 
-// TestSignedInNameIsBoundedAndIsolated: the greeting shows the name under
+// TestLoggedInNameIsBoundedAndIsolated: the greeting shows the name under
 // the same bound as the profile, isolated for direction.
-func TestSignedInNameIsBoundedAndIsolated(t *testing.T) {
+func TestLoggedInNameIsBoundedAndIsolated(t *testing.T) {
 	long := "\u202E" + strings.Repeat("B", 100_000)
 	h := startHostileSite(t, map[string]string{"SGID_SCOPES": "openid myinfo.name"})
 	b := h.newBrowser()
@@ -475,9 +475,9 @@ func TestSignedInNameIsBoundedAndIsolated(t *testing.T) {
 		t.Fatalf("login: want 303, got %d: %s", p.Status, p.Body)
 	}
 	home := b.get("/")
-	name := home.Doc.Find(`[data-testid="signed-in-as"] strong bdi`)
+	name := home.Doc.Find(`[data-testid="logged-in-as"] strong bdi`)
 	if name.Length() != 1 {
-		html, _ := home.Doc.Find(`[data-testid="signed-in-as"] strong`).Html()
+		html, _ := home.Doc.Find(`[data-testid="logged-in-as"] strong`).Html()
 		t.Fatalf("want the name inside <strong><bdi>, got %d bytes starting %.60q", len(html), html)
 	}
 	if n := len([]rune(name.Text())); n > 1001 {

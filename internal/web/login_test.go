@@ -70,11 +70,15 @@ func TestDenyLogsNobodyIn(t *testing.T) {
 	if home.Doc.Find(`form[action="/auth/logout"]`).Length() != 0 {
 		t.Fatal("after deny somebody is logged in")
 	}
-	if got := home.Text("flash"); !strings.Contains(got, "chose not to share") {
+	if got := home.Text("flash"); !strings.Contains(got, "chose not to share") || !strings.Contains(got, "Nothing was shared") {
 		t.Errorf("after deny: want a clear message, got %q", got)
 	}
-	if home.Doc.Find(`[data-testid="consent-denied"]`).Length() != 1 {
-		t.Error("after deny: want the consent status to say nothing was shared")
+	// One event, one message: the page says it once.
+	if n := strings.Count(home.Doc.Find("main").Text(), "not to share"); n != 1 {
+		t.Errorf("after deny: want the message once on the page, found it %d times", n)
+	}
+	if n := home.Doc.Find(".notice").Length(); n != 1 {
+		t.Errorf("after deny: want one notice on the page, found %d", n)
 	}
 }
 
@@ -272,7 +276,11 @@ func TestLoginThroughTheMockPages(t *testing.T) {
 		t.Fatalf("authorize page: want 200 with a QR code, got %d", authorize.Status)
 	}
 	action, _ := authorize.Doc.Find(`[data-testid="persona-form"]`).Attr("action")
-	consent := b.post(action, url.Values{"persona": {persona.ID}}, nil)
+	picked := b.post(action, url.Values{"persona": {persona.ID}}, nil)
+	if picked.Status != http.StatusSeeOther {
+		t.Fatalf("persona choice: want 303 to the consent screen, got %d", picked.Status)
+	}
+	consent := b.get(picked.Header.Get("Location"))
 	if consent.Status != http.StatusOK || consent.Doc.Find(`[data-testid="consent-allow"]`).Length() != 1 {
 		t.Fatalf("persona choice: want the consent screen, got %d", consent.Status)
 	}
@@ -280,7 +288,7 @@ func TestLoginThroughTheMockPages(t *testing.T) {
 		t.Error("consent screen: want the name field listed")
 	}
 	decide, _ := consent.Doc.Find(`[data-testid="consent-form"]`).Attr("action")
-	redirect := b.post(decide, url.Values{"persona": {persona.ID}, "decision": {"allow"}}, nil)
+	redirect := b.post(decide, url.Values{"decision": {"allow"}}, nil)
 	if redirect.Status != http.StatusSeeOther || !strings.HasPrefix(redirect.Header.Get("Location"), s.url+"/auth/callback?") {
 		t.Fatalf("Allow: want 303 to our callback, got %d %q", redirect.Status, redirect.Header.Get("Location"))
 	}

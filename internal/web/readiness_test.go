@@ -50,6 +50,20 @@ func (s *pingStore) Ping(ctx context.Context) error {
 // take down, and returns the server to drain.
 func startReadinessServer(t *testing.T) (*httptest.Server, *web.Server, *pingStore) {
 	t.Helper()
+	var pinging *pingStore
+	ts, srv := startServerOver(t, func(inner store.Store) store.Store {
+		pinging = &pingStore{Store: inner}
+		return pinging
+	})
+	return ts, srv, pinging
+}
+
+// startServerOver serves the real routes over a memory session store
+// wrapped by wrap (a test double that counts or fails calls). No sgID is
+// reached: the routes these tests ask for never call it.
+func startServerOver(t *testing.T, wrap func(store.Store) store.Store) (*httptest.Server, *web.Server) {
+	t.Helper()
+	// Listening first, so that PUBLIC_URL can name the port.
 	ln := apptest.Listen(t)
 	cfg, err := config.Load(func(k string) string {
 		return map[string]string{"PUBLIC_URL": "http://" + ln.Addr().String(), "ADDR": ln.Addr().String(), "SESSION_STORE": "memory"}[k]
@@ -61,8 +75,8 @@ func startReadinessServer(t *testing.T) (*httptest.Server, *web.Server, *pingSto
 	if err != nil {
 		t.Fatal(err)
 	}
-	pinging := &pingStore{Store: inner}
-	t.Cleanup(func() { pinging.Close() })
+	st := wrap(inner)
+	t.Cleanup(func() { st.Close() })
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		t.Fatal(err)
@@ -72,15 +86,15 @@ func startReadinessServer(t *testing.T) (*httptest.Server, *web.Server, *pingSto
 	if err != nil {
 		t.Fatal(err)
 	}
-	sessions := session.New(session.Options{Store: pinging, IdleTimeout: time.Hour, Lifetime: 2 * time.Hour})
+	sessions := session.New(session.Options{Store: st, IdleTimeout: time.Hour, Lifetime: 2 * time.Hour})
 	srv := web.New(web.Deps{Config: cfg, Logger: slog.New(slog.DiscardHandler), SGID: client,
-		Sessions: sessions, Store: pinging, AuditKey: []byte("audit-key-for-tests")})
+		Sessions: sessions, Store: st, AuditKey: []byte("audit-key-for-tests")})
 	ts := httptest.NewUnstartedServer(srv.Handler())
 	ts.Listener.Close()
 	ts.Listener = ln
 	ts.Start()
 	t.Cleanup(ts.Close)
-	return ts, srv, pinging
+	return ts, srv
 }
 
 func TestReadinessFollowsTheSessionStore(t *testing.T) {

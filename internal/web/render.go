@@ -78,10 +78,6 @@ func (s *Server) renderRegion(c echo.Context, region templ.Component) error {
 }
 
 // page is the layout's view model for this request.
-func (s *Server) page(c echo.Context, title string) layouts.Page {
-	return layouts.Page{
-		Title:     title,
-		MockMode:  s.cfg.MockMode,
-		RequestID: RequestID(c.Request().Context()),
-	}
+func (s *Server) page(title string) layouts.Page {
+	return layouts.Page{Title: title, MockMode: s.cfg.MockMode, Masthead: s.cfg.Masthead}
 }

@@ -47,7 +47,7 @@ func (s *Server) routes() {
 	get(e, at("/auth/verify"), s.verify, s.sessions.Middleware())
 
 	if s.mock != nil {
-		mock := echo.WrapHandler(http.StripPrefix(at(config.MockPath), s.mock))
+		mock := echo.WrapHandler(http.StripPrefix(at(config.MockPath), s.mock.Handler()))
 		e.Any(at(config.MockPath)+"/*", mock)
 	}
 
@@ -77,8 +77,10 @@ func (s *Server) routes() {
 	get(e, at("/fragments/login-button"), s.loginButtonFragment, personal...)
 	get(e, at("/fragments/consent-status"), s.consentStatusFragment, personal...)
 	get(e, at("/fragments/profile"), s.profileFragment, personal...)
-	if s.cfg.MockMode {
+	if s.mock != nil {
 		get(e, at("/dev/gallery"), s.gallery, personal...)
+		get(e, at("/dev/gallery/:state"), s.galleryState, personal...)
+		get(e, at("/dev/gallery/:state/frames"), s.galleryFrames, personal...)
 	}
 }
 

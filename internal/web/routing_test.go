@@ -1,13 +1,8 @@
 package web_test
 
 import (
-	"context"
-	"crypto/rand"
-	"crypto/rsa"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync/atomic"
@@ -16,12 +11,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
-	"github.com/sgidweb/sgidweb/internal/apptest"
-	"github.com/sgidweb/sgidweb/internal/config"
-	"github.com/sgidweb/sgidweb/internal/session"
 	"github.com/sgidweb/sgidweb/internal/session/store"
-	"github.com/sgidweb/sgidweb/internal/sgid"
-	"github.com/sgidweb/sgidweb/internal/web"
 )
 
 // countingStore counts every call that reaches the session store, and
@@ -50,40 +40,14 @@ func (s *countingStore) Delete(token string) error {
 }
 
 // startCountingServer serves the real routes over a session store that
-// counts its calls. No sgID is reached: the routes tested here never call it.
+// counts its calls.
 func startCountingServer(t *testing.T) (string, *countingStore) {
 	t.Helper()
-	// Listening first, so that PUBLIC_URL can name the port.
-	ln := apptest.Listen(t)
-	cfg, err := config.Load(func(k string) string {
-		return map[string]string{"PUBLIC_URL": "http://" + ln.Addr().String(), "SESSION_STORE": "memory"}[k]
+	var counting *countingStore
+	ts, _ := startServerOver(t, func(inner store.Store) store.Store {
+		counting = &countingStore{Store: inner}
+		return counting
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	inner, err := store.Open(context.Background(), "memory")
-	if err != nil {
-		t.Fatal(err)
-	}
-	counting := &countingStore{Store: inner}
-	t.Cleanup(func() { counting.Close() })
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	client, err := sgid.New(sgid.Config{Hostname: "https://api.id.gov.sg", ClientID: "client", ClientSecret: "secret",
-		PrivateKey: key, RedirectURL: cfg.RedirectURI, Scopes: cfg.Scopes})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sessions := session.New(session.Options{Store: counting, IdleTimeout: time.Hour, Lifetime: 2 * time.Hour})
-	srv := web.New(web.Deps{Config: cfg, Logger: slog.New(slog.DiscardHandler), SGID: client,
-		Sessions: sessions, Store: counting, AuditKey: []byte("audit-key-for-tests")})
-	ts := httptest.NewUnstartedServer(srv.Handler())
-	ts.Listener.Close()
-	ts.Listener = ln
-	ts.Start()
-	t.Cleanup(ts.Close)
 	return ts.URL, counting
 }
 

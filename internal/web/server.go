@@ -15,6 +15,7 @@ import (
 
 	"github.com/sgidweb/sgidweb/internal/config"
 	"github.com/sgidweb/sgidweb/internal/gateway"
+	"github.com/sgidweb/sgidweb/internal/mocksgid"
 	"github.com/sgidweb/sgidweb/internal/session"
 	"github.com/sgidweb/sgidweb/internal/session/store"
 	"github.com/sgidweb/sgidweb/internal/sgid"
@@ -31,9 +32,9 @@ type Deps struct {
 	SGID      *sgid.Client
 	Sessions  *session.Manager
 	Store     store.Store
-	// Mock is the embedded mock provider's handler, served under
-	// config.MockPath; nil unless in mock mode.
-	Mock http.Handler
+	// Mock is the embedded mock provider, served under config.MockPath and
+	// shown in the component gallery; nil unless in mock mode.
+	Mock *mocksgid.Provider
 	// Metrics counts logins, sessions and requests; nil: nothing is counted.
 	Metrics Recorder
 	// AuditKey keys the subject hash in audit lines; it must not be empty.
@@ -57,7 +58,7 @@ type Server struct {
 	sgid     *sgid.Client
 	sessions *session.Manager
 	store    store.Store
-	mock     http.Handler
+	mock     *mocksgid.Provider
 	metrics  Recorder
 	auditKey []byte
 	csrfKey  []byte

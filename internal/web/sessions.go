@@ -42,14 +42,16 @@ var sessionTimeZone = time.FixedZone("SGT", 8*60*60)
 // home, where the login is.
 func (s *Server) sessionsPage(c echo.Context) error {
 	ctx := c.Request().Context()
-	if _, ok := s.sessions.CurrentUser(ctx); !ok {
+	user, ok := s.sessions.CurrentUser(ctx)
+	if !ok {
 		return s.redirect(c, s.cfg.Path("/"))
 	}
 	list, err := s.sessions.Sessions(ctx)
 	if err != nil {
 		return err
 	}
-	props := pages.SessionsProps{Page: s.page(c, "Your sessions"), CSRFToken: s.csrfToken(c), Sessions: sessionItems(list, s.now())}
+	props := pages.SessionsProps{Page: s.page("Your sessions"), CSRFToken: s.csrfToken(c), Sessions: sessionItems(list, s.now())}
+	props.Page.Account = s.loggedInAccount(c, user)
 	// A HEAD shows nothing, so it must not spend the one-off message.
 	if c.Request().Method == http.MethodGet {
 		if kind, msg, ok := s.sessions.PopFlash(ctx); ok {

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"sort"
 
+	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
 	"github.com/sgidweb/sgidweb/internal/session"
@@ -16,43 +17,44 @@ import (
 // message is left in place: only the full home page shows and spends it.
 func (s *Server) homeProps(c echo.Context) pages.HomeProps {
 	ctx := c.Request().Context()
-	props := pages.HomeProps{Page: s.page(c, "Home")}
-	csrf := s.csrfToken(c)
+	props := pages.HomeProps{Page: s.page("Home")}
 	user, loggedIn := s.sessions.CurrentUser(ctx)
-	props.LoginButton = pages.LoginButtonProps{LoggedIn: loggedIn, CSRFToken: csrf}
-	props.Consent = pages.ConsentStatusProps{LoggedIn: loggedIn, Denied: !loggedIn && s.sessions.Denied(ctx)}
-	props.Profile = pages.ProfileProps{LoggedIn: loggedIn}
+	props.LoginButton = pages.LoginButtonProps{LoggedIn: loggedIn, CSRFToken: s.csrfToken(c)}
+	props.Consent = pages.ConsentStatusProps{LoggedIn: loggedIn}
 	if !loggedIn {
 		props.Consent.Requested = s.requested
 		return props
 	}
-	// The greeting shows the name under the profile's bounds.
-	if d := sgid.Format("myinfo.name", user.Name()); !d.NotProvided {
-		props.LoginButton.Name = d.Text
-	}
-	props.Consent, props.Profile = userRegions(user)
+	props.LoginButton.Name = greetingName(user)
+	props.Profile = profileProps(user)
 	return props
 }
 
-// userRegions is what the consent status and the profile panel show for a
-// logged-in person: every field formatted, and which were shared.
-func userRegions(user session.User) (pages.ConsentStatusProps, pages.ProfileProps) {
-	consent := pages.ConsentStatusProps{LoggedIn: true}
+// greetingName is the name "Logged in as" shows, under the profile's
+// bounds; empty when sgID shared none.
+func greetingName(user session.User) string {
+	if d := sgid.Format("myinfo.name", user.Name()); !d.NotProvided {
+		return d.Text
+	}
+	return ""
+}
+
+// loggedInAccount is who is logged in, with Log out, for the header of a
+// page only a logged-in person sees.
+func (s *Server) loggedInAccount(c echo.Context, user session.User) templ.Component {
+	return pages.LoginButton(pages.LoginButtonProps{LoggedIn: true, CSRFToken: s.csrfToken(c), Name: greetingName(user)})
+}
+
+// profileProps is what the profile panel shows for a logged-in person:
+// every field asked for or sent, formatted, "Not provided" included.
+func profileProps(user session.User) pages.ProfileProps {
 	profile := pages.ProfileProps{LoggedIn: true}
 	for _, scope := range profileScopes(user) {
-		d := sgid.Format(scope, user.Fields[scope])
-		ids := testIDs(scope)
-		item := pages.ConsentItem{Scope: scope, Label: d.Label, Purpose: d.Purpose, TestID: ids.consentItem}
-		if d.NotProvided {
-			consent.NotProvided = append(consent.NotProvided, item)
-		} else {
-			consent.Shared = append(consent.Shared, item)
-		}
-		field := fieldProps(d)
-		field.TestID = ids.field
+		field := fieldProps(sgid.Format(scope, user.Fields[scope]))
+		field.TestID = testIDs(scope).field
 		profile.Fields = append(profile.Fields, field)
 	}
-	return consent, profile
+	return profile
 }
 
 // scopeTestIDs are the data-testids of one scope's consent item and profile

@@ -7,6 +7,9 @@ package mocksgid
 type Page struct {
 	// StylesheetURL is the path of the mock's own stylesheet.
 	StylesheetURL string
+	// Theme fixes the colour scheme, "light" or "dark"; empty follows the
+	// system. The component gallery sets it.
+	Theme string
 }
 
 // QRCode is a QR code already turned into an SVG path of dark modules.
@@ -55,12 +58,13 @@ type ConsentProps struct {
 	Page
 	ClientName  string
 	ClientID    string
-	PersonaID   string
 	PersonaName string
 	Fields      []ConsentField
 	// RedirectOrigin is the site the person returns to after deciding.
 	RedirectOrigin string
-	FormAction     string
+	// FormAction is where Allow and Deny post; the persona picked is kept
+	// with the request.
+	FormAction string
 }
 
 // ErrorProps drives the error page.
@@ -70,4 +74,9 @@ type ErrorProps struct {
 	Message string
 	// Code is a short machine-readable reason, exposed for tests.
 	Code string
+	// HomeURL is the application's home page, linked as "Back to HomeName"
+	// so the person can start again. Empty when the mock cannot trust the
+	// application that sent the request.
+	HomeURL  string
+	HomeName string
 }

@@ -33,18 +33,16 @@ func TestRefusedListsSeveralRules(t *testing.T) {
 	}
 }
 
-func TestRefusedAfterLoginOffersHomeAndAfterPolicyChangeOffersLogout(t *testing.T) {
+func TestRefusedAtLoginOffersHomeAndAfterAPolicyChangeTheWayOn(t *testing.T) {
 	req := []pages.Requirement{{Kind: pages.RequirePublicOfficer}}
 	refused := render(t, pages.Refused(pages.RefusedProps{Requirements: req}))
 	attr(t, one(t, refused, testID("refused-home")), "href", "/")
-	none(t, refused, testID("refused-logout-form"))
+	none(t, refused, testID("refused-next"))
 	contains(t, one(t, refused, testID("refused-message")), "you are not logged in")
 
-	session := render(t, pages.Refused(pages.RefusedProps{Requirements: req, LoggedIn: true, CSRFToken: "tok"}))
-	form := one(t, session, testID("refused-logout-form"))
-	attr(t, form, "method", "post")
-	attr(t, form, "action", "/auth/logout")
-	attr(t, one(t, form, `input[name="csrf_token"]`), "value", "tok")
+	session := render(t, pages.Refused(pages.RefusedProps{Requirements: req, LoggedIn: true}))
+	contains(t, one(t, session, testID("refused-message")), "You are logged in")
+	contains(t, one(t, session, testID("refused-next")), "log out, log in again and choose that one")
 	none(t, session, testID("refused-home"))
 }
 

@@ -25,10 +25,8 @@ func benchRender(b *testing.B, c templ.Component) {
 // withTestIDs fills in the test ids as the server's view model does, from
 // strings it makes once, so the benchmarks render what a page view renders.
 func withTestIDs(p pages.HomeProps) pages.HomeProps {
-	for _, items := range [][]pages.ConsentItem{p.Consent.Requested, p.Consent.Shared, p.Consent.NotProvided} {
-		for i := range items {
-			items[i].TestID = pages.ConsentItemTestID(items[i].Scope)
-		}
+	for i := range p.Consent.Requested {
+		p.Consent.Requested[i].TestID = pages.ConsentItemTestID(p.Consent.Requested[i].Scope)
 	}
 	fields := slices.Clone(p.Profile.Fields)
 	for i := range fields {

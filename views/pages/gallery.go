@@ -1,81 +1,95 @@
 package pages
 
 import (
-	"github.com/sgidweb/sgidweb/views/components/button"
+	"github.com/a-h/templ"
+
 	"github.com/sgidweb/sgidweb/views/layouts"
 )
 
-// GalleryPageID is the id and data-testid of the component gallery's root.
-const GalleryPageID = "gallery-page"
+// The gallery's page ids: the id and data-testid of each page's root.
+const (
+	GalleryPageID       = "gallery-page"
+	GalleryStatePageID  = "gallery-state"
+	GalleryFramesPageID = "gallery-frames"
+)
 
-// GalleryProps feeds the component gallery: every component and region in
-// each of its states.
+// GalleryPath is the site path of the gallery's index.
+const GalleryPath = "/dev/gallery"
+
+// GalleryStatePath is the site path of the page that shows state id alone.
+func GalleryStatePath(id string) string { return GalleryPath + "/" + id }
+
+// GalleryFramesPath is the site path of the page that shows state id at a
+// phone's and a desktop's width side by side.
+func GalleryFramesPath(id string) string { return GalleryStatePath(id) + "/frames" }
+
+// The themes a gallery page can fix; "" follows the system.
+const (
+	ThemeLight = "light"
+	ThemeDark  = "dark"
+)
+
+// The widths of the frames page, in CSS pixels: a common phone and a
+// laptop.
+const (
+	PhoneWidth   = 390
+	DesktopWidth = 1280
+)
+
+// GalleryProps feeds the gallery's index: every component, region and page
+// in each of its states, grouped in sections.
 type GalleryProps struct {
 	Page     layouts.Page
 	Sections []GallerySection
 }
 
-// GallerySection groups the states of one component or region.
+// GallerySection groups the states of one component, region or page.
 type GallerySection struct {
-	ID          string // kebab-case, unique on the page: the section's id
+	ID          string // kebab-case, unique in the gallery: the section's anchor
 	Title       string
 	Description string
 	States      []GalleryState
 }
 
-// GalleryState is one component in one state. Exactly one of the component
-// fields is set; the gallery shows it in both themes at phone and desktop
-// widths.
+// GalleryState is one component in one state.
 type GalleryState struct {
-	ID    string // kebab-case, unique across the gallery: anchors, test ids and golden file names
+	ID    string // kebab-case, unique in the gallery: its address, anchor and golden file
 	Title string
 	Note  string // when this state happens, in a line
-
-	Shell       *layouts.Page // the site header and footer
-	Button      *button.Props
-	LoginButton *LoginButtonProps
-	Flash       *Flash
-	Consent     *ConsentStatusProps
-	Profile     *ProfileProps
-	Error       *ErrorProps
+	// View is the state as the site renders it.
+	View templ.Component
+	// WholePage marks a View that is a whole document (a page with its own
+	// shell): its address shows it as it is. Any other View is shown inside
+	// a gallery page.
+	WholePage bool
 }
 
-// GalleryTheme is a value of the data-theme attribute.
-type GalleryTheme string
+// GalleryStateProps feeds the page that shows one state that is not a whole
+// page.
+type GalleryStateProps struct {
+	Page    layouts.Page
+	Section string // the title of the state's section
+	State   GalleryState
+	// Prev and Next are the neighbouring states' ids and titles, empty at
+	// either end of the gallery.
+	Prev, Next GalleryLink
+}
 
-// GalleryWidth is the width of a specimen frame.
-type GalleryWidth string
+// GalleryLink names another state.
+type GalleryLink struct{ ID, Title string }
 
-// The themes and widths each state is shown in.
-const (
-	ThemeLight GalleryTheme = "light"
-	ThemeDark  GalleryTheme = "dark"
+// GalleryFramesProps feeds the page that shows one state at a phone's and a
+// desktop's width, each in a frame of its own.
+type GalleryFramesProps struct {
+	Page  layouts.Page
+	State GalleryState
+}
 
-	WidthPhone   GalleryWidth = "phone"   // 360 CSS pixels
-	WidthDesktop GalleryWidth = "desktop" // 1024 CSS pixels
-)
-
-// GalleryThemes and GalleryWidths list the frames of every state, in order.
-var (
-	GalleryThemes = []GalleryTheme{ThemeLight, ThemeDark}
-	GalleryWidths = []GalleryWidth{WidthPhone, WidthDesktop}
-)
-
-func (w GalleryWidth) label() string {
-	if w == WidthPhone {
-		return "phone, 360 px"
+// galleryHref is the address of a gallery page in the theme the current
+// page fixes, so moving around the gallery keeps the theme.
+func galleryHref(sitePath, theme string) string {
+	if theme == "" {
+		return sitePath
 	}
-	return "desktop, 1024 px"
-}
-
-func (t GalleryTheme) label() string {
-	if t == ThemeDark {
-		return "Dark"
-	}
-	return "Light"
-}
-
-// FrameTestID names the frame that shows state id in a theme and width.
-func FrameTestID(id string, t GalleryTheme, w GalleryWidth) string {
-	return "frame-" + id + "-" + string(t) + "-" + string(w)
+	return sitePath + "?theme=" + theme
 }

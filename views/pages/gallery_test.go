@@ -1,85 +1,77 @@
 package pages_test
 
 import (
-	"bytes"
-	"context"
-	"os"
 	"testing"
 
-	"github.com/sgidweb/sgidweb/internal/web"
-	"github.com/sgidweb/sgidweb/views/internal/golden"
+	"github.com/PuerkitoBio/goquery"
+
 	"github.com/sgidweb/sgidweb/views/layouts"
 	"github.com/sgidweb/sgidweb/views/pages"
 )
 
-// galleryProps is the gallery as /dev/gallery builds it, with the request's
-// parts fixed so that the rendering is the same on every run.
-func galleryProps() pages.GalleryProps {
-	page := layouts.Page{Title: "Component gallery", MockMode: true, RequestID: "req-gallery", Wide: true}
-	return web.GalleryProps(page, "csrf-gallery")
-}
-
-// TestGalleryGolden renders every gallery state and compares it with
-// testdata/<state>.html. Run `go test ./views/... -update` after an
-// intended change.
-func TestGalleryGolden(t *testing.T) {
-	var names []string
-	seen := map[string]bool{}
-	for _, sec := range galleryProps().Sections {
-		for _, st := range sec.States {
-			if seen[st.ID] {
-				t.Errorf("state id %q is used twice; golden files and anchors need unique ids", st.ID)
-			}
-			seen[st.ID] = true
-			names = append(names, st.ID)
-			var first, second bytes.Buffer
-			if err := pages.GalleryStateView(st).Render(context.Background(), &first); err != nil {
-				t.Fatalf("%s: render: %v", st.ID, err)
-			}
-			_ = pages.GalleryStateView(st).Render(context.Background(), &second)
-			if !bytes.Equal(first.Bytes(), second.Bytes()) {
-				t.Errorf("%s: two renderings differ; golden tests need a deterministic rendering", st.ID)
-			}
-			if first.Len() == 0 {
-				t.Errorf("%s: rendered nothing; set one of the state's component fields", st.ID)
-			}
-			golden.Check(t, st.ID, first.Bytes())
-		}
-	}
-	stale, err := golden.Stale(names)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range stale {
-		if golden.Updating() {
-			t.Logf("removing %s: no gallery state renders it any more", f)
-			_ = os.Remove(f)
-			continue
-		}
-		t.Errorf("%s belongs to no gallery state; run `go test ./views/... -update` to remove it", f)
-	}
-}
-
-func TestGalleryShowsEveryStateInBothThemesAtBothWidths(t *testing.T) {
-	props := galleryProps()
+// The index lists every state once, each linking to its own address, and
+// shows none of them: a state's ids appear only on its own page.
+func TestGalleryIndexLinksEveryStateOnce(t *testing.T) {
+	props := galleryFixture()
+	props.Page.Theme = pages.ThemeDark
 	doc := render(t, pages.Gallery(props))
 	one(t, doc, testID(pages.GalleryPageID))
 	for _, sec := range props.Sections {
 		section := one(t, doc, testID("section-"+sec.ID))
+		attr(t, one(t, doc, `nav a[href="#`+sec.ID+`"]`), "href", "#"+sec.ID)
 		for _, st := range sec.States {
-			state := one(t, section, testID("state-"+st.ID))
-			for _, theme := range pages.GalleryThemes {
-				for _, width := range pages.GalleryWidths {
-					frame := one(t, state, testID(pages.FrameTestID(st.ID, theme, width)))
-					attr(t, frame, "data-theme", string(theme))
-					if !frame.HasClass("frame--" + string(width)) {
-						t.Errorf("%s: expected class frame--%s, got %q", st.ID, width, frame.AttrOr("class", ""))
-					}
-				}
-			}
+			item := one(t, section, testID("state-"+st.ID))
+			attr(t, item, "id", "state-"+st.ID)
+			// Moving around the gallery keeps the theme.
+			attr(t, one(t, item, "a.gallery__state-link"), "href", pages.GalleryStatePath(st.ID)+"?theme=dark")
+			attr(t, one(t, item, "a.gallery__frames-link"), "href", pages.GalleryFramesPath(st.ID)+"?theme=dark")
 		}
 	}
-	if n := doc.Find("[style]").Length(); n != 0 {
-		t.Errorf("expected no inline style attributes, found %d", n)
+	none(t, doc, testID(pages.LoginButtonID))
+	uniqueIDs(t, "gallery index", doc)
+	text(t, one(t, doc, ".theme-switch [aria-current]"), "Dark")
+}
+
+func TestGalleryStatePageShowsTheStateOnceWithItsNeighbours(t *testing.T) {
+	st := galleryFixture().Sections[0].States[1]
+	doc := render(t, pages.GalleryStatePage(pages.GalleryStateProps{
+		Page: layouts.Page{Title: st.Title}, Section: "Login", State: st,
+		Prev: pages.GalleryLink{ID: "a", Title: "A"}, Next: pages.GalleryLink{ID: "c", Title: "C"},
+	}))
+	text(t, one(t, doc, "h1"), "B")
+	one(t, doc, testID("gallery-specimen")+" "+testID(pages.LoginButtonID))
+	attr(t, one(t, doc, `a[rel="prev"]`), "href", pages.GalleryStatePath("a"))
+	attr(t, one(t, doc, `a[rel="next"]`), "href", pages.GalleryStatePath("c"))
+	attr(t, one(t, doc, testID("gallery-index-link")), "href", pages.GalleryPath+"#state-b")
+	uniqueIDs(t, "gallery state", doc)
+
+	doc = render(t, pages.GalleryStatePage(pages.GalleryStateProps{State: st}))
+	none(t, doc, `a[rel="prev"], a[rel="next"]`)
+}
+
+// The frames page loads the state's own page at a phone's and a desktop's
+// width, so whole pages lay out as on those screens.
+func TestGalleryFramesShowTheStateAtPhoneAndDesktopWidth(t *testing.T) {
+	st := galleryFixture().Sections[0].States[2]
+	doc := render(t, pages.GalleryFrames(pages.GalleryFramesProps{Page: layouts.Page{Theme: pages.ThemeLight}, State: st}))
+	for name, width := range map[string]string{"phone": "390", "desktop": "1280"} {
+		frame := one(t, doc, "iframe"+testID("frame-"+name))
+		attr(t, frame, "src", pages.GalleryStatePath("c")+"?theme=light")
+		attr(t, frame, "width", width)
+		if frame.AttrOr("title", "") == "" {
+			t.Errorf("%s frame: expected a title naming it, it has none", name)
+		}
+	}
+}
+
+// uniqueIDs fails for every id that appears more than once in doc.
+func uniqueIDs(t *testing.T, what string, doc *goquery.Document) {
+	t.Helper()
+	seen := map[string]int{}
+	doc.Find("[id]").Each(func(_ int, s *goquery.Selection) { seen[s.AttrOr("id", "")]++ })
+	for id, n := range seen {
+		if n > 1 {
+			t.Errorf("%s: expected id %q once, found it %d times", what, id, n)
+		}
 	}
 }

@@ -85,7 +85,7 @@ func squash(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 func anonymousHome() pages.HomeProps {
 	return pages.HomeProps{
-		Page:        layouts.Page{Title: "Home", RequestID: "req-1"},
+		Page:        layouts.Page{Title: "Home"},
 		LoginButton: pages.LoginButtonProps{CSRFToken: "csrf-abc"},
 		Consent: pages.ConsentStatusProps{Requested: []pages.ConsentItem{
 			{Scope: "openid", Label: "Your sgID identifier", Purpose: "To recognise you next time"},
@@ -110,12 +110,8 @@ func loggedInHome() pages.HomeProps {
 	return pages.HomeProps{
 		Page:        layouts.Page{Title: "Home"},
 		LoginButton: pages.LoginButtonProps{LoggedIn: true, CSRFToken: "csrf-xyz", Name: "TAN AH KOW"},
-		Consent: pages.ConsentStatusProps{
-			LoggedIn:    true,
-			Shared:      []pages.ConsentItem{{Scope: "myinfo.name", Label: "Name", Purpose: "To greet you"}},
-			NotProvided: []pages.ConsentItem{{Scope: "myinfo.email", Label: "Email", Purpose: "To write to you"}},
-		},
-		Profile: pages.ProfileProps{LoggedIn: true, Fields: allKinds},
+		Consent:     pages.ConsentStatusProps{LoggedIn: true},
+		Profile:     pages.ProfileProps{LoggedIn: true, Fields: allKinds},
 	}
 }
 
@@ -137,7 +133,7 @@ func TestHomeAnonymousHasLoginFormWithCSRF(t *testing.T) {
 		t.Errorf("expected login-submit to be a <button>, got <%s>", goquery.NodeName(submit))
 	}
 	attr(t, submit, "type", "submit")
-	text(t, submit, "Login with sgID")
+	text(t, submit, "Log in with sgID")
 
 	indicator := one(t, form, testID("login-indicator"))
 	text(t, indicator, "Redirecting to sgID…")
@@ -149,14 +145,14 @@ func TestHomeAnonymousHasLoginFormWithCSRF(t *testing.T) {
 	}
 
 	none(t, doc, testID("logout-form"))
-	contains(t, one(t, doc, testID("profile-anonymous")), "Log in to see the data sgID shares with this site")
+	none(t, doc, testID("profile-panel"))
 	none(t, doc, "dl")
 }
 
 func TestLoginButtonLoggedInShowsNameAndLogoutForm(t *testing.T) {
 	doc := render(t, pages.LoginButton(pages.LoginButtonProps{LoggedIn: true, CSRFToken: "csrf-xyz", Name: "TAN <b>AH</b> KOW"}))
 	region := one(t, doc, "#login-button")
-	text(t, one(t, region, testID("signed-in-as")), "Signed in as TAN <b>AH</b> KOW")
+	text(t, one(t, region, testID("logged-in-as")), "Logged in as TAN <b>AH</b> KOW")
 	none(t, region, "b")
 
 	form := one(t, region, "form"+testID("logout-form"))
@@ -172,51 +168,51 @@ func TestLoginButtonLoggedInShowsNameAndLogoutForm(t *testing.T) {
 
 func TestLoginButtonLoggedInWithoutName(t *testing.T) {
 	doc := render(t, pages.LoginButton(pages.LoginButtonProps{LoggedIn: true, CSRFToken: "t"}))
-	text(t, one(t, doc, testID("signed-in-as")), "You are signed in")
+	text(t, one(t, doc, testID("logged-in-as")), "You are logged in")
 	one(t, doc, testID("logout-submit"))
 }
 
-// The templates write the region ids as literals; the constants in props.go
-// are what the rest of the site uses, so the two must agree.
+// Each region's root has the id and data-testid of its constant, rendered
+// in the page or alone (as /fragments/ serves it), whatever it shows.
 func TestRegionRootsHaveMatchingIDAndNoSelfRefresh(t *testing.T) {
-	for _, p := range []pages.HomeProps{loggedInHome(), anonymousHome()} {
-		doc := render(t, pages.Home(p))
-		for _, id := range []string{pages.LoginButtonID, pages.ConsentStatusID, pages.ProfilePanelID} {
-			root := one(t, doc, testID(id))
-			attr(t, root, "id", id)
-			// A region fetches nothing by itself: an hx-get without a trigger
-			// would reload it on every click.
-			if _, ok := root.Attr("hx-get"); ok {
-				t.Errorf("region %s has an hx-get", id)
-			}
+	check := func(what string, doc *goquery.Document, id string) {
+		t.Helper()
+		root := one(t, doc, testID(id))
+		attr(t, root, "id", id)
+		// A region fetches nothing by itself: an hx-get without a trigger
+		// would reload it on every click.
+		if _, ok := root.Attr("hx-get"); ok {
+			t.Errorf("%s: region %s has an hx-get", what, id)
 		}
-		for _, id := range []string{pages.ConsentStatusID, pages.ProfilePanelID} {
-			heading := one(t, doc, testID(id)+" h2")
-			attr(t, heading, "id", id+"-heading")
-			attr(t, one(t, doc, testID(id)), "aria-labelledby", id+"-heading")
-		}
-		// The login and logout forms swap the login region.
-		attr(t, one(t, doc, testID(pages.LoginButtonID)+" form"), "hx-target", "#"+pages.LoginButtonID)
-		attr(t, one(t, doc, testID(pages.HomePageID)), "id", pages.HomePageID)
 	}
+	anonymous, loggedIn := render(t, pages.Home(anonymousHome())), render(t, pages.Home(loggedInHome()))
+	for _, id := range []string{pages.HomePageID, pages.LoginButtonID, pages.ConsentStatusID} {
+		check("logged out", anonymous, id)
+	}
+	for _, id := range []string{pages.HomePageID, pages.LoginButtonID, pages.ProfilePanelID} {
+		check("logged in", loggedIn, id)
+	}
+	heading := one(t, anonymous, testID(pages.ConsentStatusID)+" h2")
+	attr(t, heading, "id", pages.ConsentStatusID+"-heading")
+	attr(t, one(t, anonymous, testID(pages.ConsentStatusID)), "aria-labelledby", pages.ConsentStatusID+"-heading")
+	// The login and logout forms swap the login region.
+	attr(t, one(t, anonymous, testID(pages.LoginButtonID)+" form"), "hx-target", "#"+pages.LoginButtonID)
+	attr(t, one(t, loggedIn, testID(pages.LoginButtonID)+" form"), "hx-target", "#"+pages.LoginButtonID)
 
-	// Each region rendered alone, as /fragments/ serves it, has the same root.
-	alone := map[string]templ.Component{
-		pages.LoginButtonID:   pages.LoginButton(pages.LoginButtonProps{}),
-		pages.ConsentStatusID: pages.ConsentStatus(pages.ConsentStatusProps{}),
-		pages.ProfilePanelID:  pages.ProfilePanel(pages.ProfileProps{}),
-	}
-	for id, c := range alone {
-		var buf bytes.Buffer
-		if err := c.Render(context.Background(), &buf); err != nil {
-			t.Fatalf("render %s: %v", id, err)
-		}
-		prefix := `<div id="` + id + `"`
-		if id != pages.LoginButtonID {
-			prefix = `<section id="` + id + `"`
-		}
-		if !strings.HasPrefix(buf.String(), prefix) {
-			t.Errorf("expected region %s to render one root starting %q, got %.80q", id, prefix, buf.String())
+	for _, loggedIn := range []bool{false, true} {
+		for id, c := range map[string]templ.Component{
+			pages.LoginButtonID:   pages.LoginButton(pages.LoginButtonProps{LoggedIn: loggedIn}),
+			pages.ConsentStatusID: pages.ConsentStatus(pages.ConsentStatusProps{LoggedIn: loggedIn}),
+			pages.ProfilePanelID:  pages.ProfilePanel(pages.ProfileProps{LoggedIn: loggedIn}),
+		} {
+			var buf bytes.Buffer
+			if err := c.Render(context.Background(), &buf); err != nil {
+				t.Fatalf("render %s: %v", id, err)
+			}
+			doc, _ := goquery.NewDocumentFromReader(&buf)
+			if roots := doc.Find("body").Children(); roots.Length() != 1 || roots.AttrOr("id", "") != id || roots.AttrOr("data-testid", "") != id {
+				t.Errorf("region %s (logged in %v): expected one root with id and data-testid %q, got %.120q", id, loggedIn, id, buf.String())
+			}
 		}
 	}
 }
@@ -266,7 +262,13 @@ func TestProfilePanelRendersEveryKind(t *testing.T) {
 		t.Errorf("expected the masked form outside <details>, it is inside")
 	}
 	details := one(t, nric, "details")
-	text(t, one(t, details, "summary"), "Show full NRIC number")
+	if _, open := details.Attr("open"); open {
+		t.Error("expected the full NRIC number closed until asked for")
+	}
+	// The summary says what pressing it does, in both states; the CSS shows
+	// the one that applies.
+	text(t, one(t, details, "summary .reveal__show"), "Show full NRIC number")
+	text(t, one(t, details, "summary .reveal__hide"), "Hide full NRIC number")
 	reveal := one(t, details, testID("field-myinfo-nric_number-reveal"))
 	text(t, reveal, "S1234567D")
 
@@ -343,52 +345,67 @@ func TestProfilePanelKeepsVeryLongValuesWhole(t *testing.T) {
 func TestConsentStatusAnonymousListsRequested(t *testing.T) {
 	doc := render(t, pages.ConsentStatus(anonymousHome().Consent))
 	region := one(t, doc, testID("consent-status"))
-	contains(t, region, "When you log in, sgID will ask you to share:")
+	text(t, one(t, region, "h2"), "What sgID will ask you to share")
 	list := one(t, region, testID("consent-requested"))
 	name := one(t, list, testID("consent-item-myinfo-name"))
 	contains(t, name, "Name")
 	contains(t, name, "To greet you")
 	one(t, list, testID("consent-item-openid"))
-	none(t, region, testID("consent-denied"))
-	none(t, region, testID("consent-shared"))
+
+	doc = render(t, pages.ConsentStatus(pages.ConsentStatusProps{}))
+	text(t, one(t, doc, testID("consent-identity-only")), "Only who you are: sgID shares nothing else with this site.")
+	none(t, doc, "ul")
 }
 
-func TestConsentStatusDenied(t *testing.T) {
-	p := anonymousHome().Consent
-	p.Denied = true
-	doc := render(t, pages.ConsentStatus(p))
-	contains(t, one(t, doc, testID("consent-denied")), "You chose not to share your data with this site. Nothing was shared.")
-
-	// Once logged in, an old refusal no longer applies.
-	p.LoggedIn = true
-	doc = render(t, pages.ConsentStatus(p))
-	none(t, doc, testID("consent-denied"))
-}
-
-func TestConsentStatusLoggedInListsSharedAndNotProvided(t *testing.T) {
-	doc := render(t, pages.ConsentStatus(loggedInHome().Consent))
-	region := one(t, doc, testID("consent-status"))
-	contains(t, region, "You shared:")
-	contains(t, one(t, region, testID("consent-shared")+" "+testID("consent-item-myinfo-name")), "Name")
-	contains(t, region, "Not provided by sgID:")
-	contains(t, one(t, region, testID("consent-not-provided")+" "+testID("consent-item-myinfo-email")), "Email")
-	none(t, region, testID("consent-requested"))
-
-	p := loggedInHome().Consent
-	p.NotProvided = nil
-	doc = render(t, pages.ConsentStatus(p))
-	none(t, doc, testID("consent-not-provided"))
-	if strings.Contains(doc.Text(), "Not provided by sgID") {
-		t.Errorf("expected no \"Not provided by sgID\" heading without items, got %q", squash(doc.Text()))
-	}
-}
-
-func TestHomeLoggedInShowsLogoutProfileAndConsent(t *testing.T) {
+// Logged in, the profile shows what was shared, field by field; the consent
+// region does not list the same fields again.
+func TestHomeLoggedInShowsEachFieldOnce(t *testing.T) {
 	doc := render(t, pages.Home(loggedInHome()))
 	one(t, doc, testID("logout-form"))
 	none(t, doc, testID("login-form"))
 	one(t, doc, testID("profile-panel")+" dl")
-	one(t, doc, testID("consent-shared"))
+	none(t, doc, testID("consent-status"))
+	if n := doc.Find(`[data-testid$="myinfo-name"]`).Length(); n != 1 {
+		t.Errorf("expected the name field once on the page, found it %d times", n)
+	}
+}
+
+// One heading names the page, and no heading repeats another.
+func TestEachPageHasOneHeading(t *testing.T) {
+	for what, c := range map[string]templ.Component{
+		"home, logged out": pages.Home(anonymousHome()),
+		"home, logged in":  pages.Home(loggedInHome()),
+		"error":            pages.ErrorPage(pages.ErrorProps{Title: "Login didn't complete"}),
+	} {
+		doc := render(t, c)
+		if n := doc.Find("h1").Length(); n != 1 {
+			t.Errorf("%s: expected one <h1>, got %d", what, n)
+		}
+		seen := map[string]bool{}
+		doc.Find("h1, h2, h3").Each(func(_ int, h *goquery.Selection) {
+			words := strings.ToLower(squash(h.Text()))
+			if seen[words] {
+				t.Errorf("%s: the heading %q appears twice", what, words)
+			}
+			seen[words] = true
+		})
+	}
+	text(t, one(t, render(t, pages.Home(loggedInHome())), "h1"), "Your data from sgID")
+	text(t, one(t, render(t, pages.Home(anonymousHome())), "h1"), "Log in with sgID")
+}
+
+// Logged in, Log out is in the header, where people look for it, and only
+// there.
+func TestLogoutIsInTheHeader(t *testing.T) {
+	doc := render(t, pages.Home(loggedInHome()))
+	form := one(t, doc, testID("logout-form"))
+	if form.ParentsFiltered("header").Length() != 1 {
+		t.Error("expected the Log out form in the page's <header>, it is elsewhere")
+	}
+	if one(t, doc, testID("logged-in-as")).ParentsFiltered("header").Length() != 1 {
+		t.Error("expected \"Logged in as\" in the page's <header>, it is elsewhere")
+	}
+	none(t, render(t, pages.Home(anonymousHome())), "header form")
 }
 
 func TestFlash(t *testing.T) {
@@ -422,6 +439,9 @@ func TestErrorPage(t *testing.T) {
 	attr(t, retry, "href", "/")
 	text(t, retry, "Try again")
 	text(t, one(t, root, testID("error-reference")), "Reference: req-42")
+	if root.ParentsFiltered("main").Length() != 1 {
+		t.Error("expected the reference in the page's main content")
+	}
 	contains(t, one(t, root, testID("error-status")), "502")
 	if n := doc.Find("h1").Length(); n != 1 {
 		t.Errorf("expected one <h1> on the page, got %d", n)
@@ -429,10 +449,10 @@ func TestErrorPage(t *testing.T) {
 }
 
 func TestErrorPageDefaults(t *testing.T) {
-	doc := render(t, pages.ErrorPage(pages.ErrorProps{Page: layouts.Page{RequestID: "from-page"}}))
+	doc := render(t, pages.ErrorPage(pages.ErrorProps{}))
 	text(t, one(t, doc, "h1"), "Something went wrong")
 	attr(t, one(t, doc, testID("error-retry")), "href", "/")
-	text(t, one(t, doc, testID("error-reference")), "Reference: from-page")
+	none(t, doc, testID("error-reference"))
 	none(t, doc, testID("error-status"))
 	text(t, one(t, doc, "title"), "Something went wrong – sgidweb")
 }
@@ -458,7 +478,7 @@ func TestMockBannerOnlyInMockMode(t *testing.T) {
 			case mock && banner.Length() != 1:
 				t.Errorf("%s with MockMode: expected one mock-banner, got %d", what, banner.Length())
 			case mock:
-				text(t, banner, "Development mode: signing in uses a mock sgID, not the real one")
+				text(t, banner, "Development mode: logging in uses a mock sgID, not the real one")
 				if banner.ParentsFiltered("header").Length() != 1 {
 					t.Errorf("%s: expected the banner inside the <header> landmark, it is not", what)
 				}
@@ -481,11 +501,12 @@ func TestLayoutShell(t *testing.T) {
 	attr(t, one(t, doc, "a.skip-link"), "href", "#main")
 	// The header and footer write the name out; it must be SiteName.
 	text(t, one(t, doc, "header .site-header__name"), layouts.SiteName)
-	contains(t, one(t, doc, "footer"), layouts.SiteName+" signs you in with sgID")
-	if n := doc.Find("h1").Length(); n != 1 {
-		t.Errorf("expected one <h1>, got %d", n)
+	contains(t, one(t, doc, "footer"), layouts.SiteName+" logs you in with sgID")
+	// A request reference is for quoting to support about a failure; the
+	// home page has none.
+	if strings.Contains(doc.Text(), "req-1") || strings.Contains(doc.Text(), "Reference") {
+		t.Errorf("expected no request reference on the home page, got %q", squash(doc.Find("footer").Text()))
 	}
-	text(t, one(t, doc, testID("request-id")), "req-1")
 
 	var cfg map[string]any
 	content := one(t, doc, `meta[name="htmx-config"]`).AttrOr("content", "")
@@ -587,4 +608,39 @@ func TestTableCellsCarryTheirColumnHeading(t *testing.T) {
 	cells.Each(func(i int, td *goquery.Selection) {
 		attr(t, td, "data-label", want[i])
 	})
+}
+
+// The Singapore Government masthead is off unless the site turns it on; on,
+// it is the first thing in the header and opens without JavaScript.
+func TestMastheadOnlyWhenTurnedOn(t *testing.T) {
+	none(t, render(t, pages.Home(anonymousHome())), testID("masthead"))
+	home := anonymousHome()
+	home.Page.Masthead = true
+	doc := render(t, pages.Home(home))
+	masthead := one(t, doc, testID("masthead"))
+	if masthead.ParentsFiltered("header").Length() != 1 || masthead.Prev().Length() != 0 {
+		t.Error("expected the masthead first in the page's <header>")
+	}
+	contains(t, one(t, masthead, "details summary"), "A Singapore Government Agency Website")
+	contains(t, masthead, "Official website links end with .gov.sg")
+}
+
+// The gallery fixes a page's theme on <html>; otherwise the page follows
+// the system.
+func TestThemeIsFixedOnlyWhenAsked(t *testing.T) {
+	if _, ok := one(t, render(t, pages.Home(anonymousHome())), "html").Attr("data-theme"); ok {
+		t.Error("expected no data-theme by default")
+	}
+	home := anonymousHome()
+	home.Page.Theme = pages.ThemeDark
+	attr(t, one(t, render(t, pages.Home(home)), "html"), "data-theme", "dark")
+}
+
+func TestRevealedFieldRendersOpen(t *testing.T) {
+	f := allKinds[3]
+	f.Revealed = true
+	doc := render(t, pages.ProfilePanel(pages.ProfileProps{LoggedIn: true, Fields: []pages.Field{f}}))
+	if _, open := one(t, doc, "details.reveal").Attr("open"); !open {
+		t.Error("expected the revealed field's <details> open")
+	}
 }

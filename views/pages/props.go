@@ -62,6 +62,9 @@ type Field struct {
 	Columns      []string // KindTable: column headings
 	Rows         [][]string
 	Truncated    bool // the value was longer than the site shows; a note says so
+	// Revealed renders a masked value opened, as after "Show" is pressed;
+	// the component gallery uses it.
+	Revealed bool
 	// TestID is the field's data-testid, FieldTestID(Scope). The server
 	// fills it from strings made once; empty, the view derives it.
 	TestID string
@@ -86,13 +89,11 @@ type LoginButtonProps struct {
 	Working bool
 }
 
-// ConsentStatusProps feeds the consent region.
+// ConsentStatusProps feeds the consent region. Logged in, the region is
+// empty: the profile shows what was shared, field by field.
 type ConsentStatusProps struct {
-	LoggedIn    bool
-	Requested   []ConsentItem // before login: what sgID will ask for
-	Shared      []ConsentItem // after login: fields sgID returned with data
-	NotProvided []ConsentItem // after login: fields returned as NA or missing
-	Denied      bool          // the person declined at sgID last time (shown only when logged out)
+	LoggedIn  bool
+	Requested []ConsentItem // what sgID will ask for
 }
 
 // ProfileProps feeds the profile region.
@@ -116,14 +117,26 @@ type HomeProps struct {
 	Profile     ProfileProps
 }
 
+// page is the shell of the home page: logged in, the login region (who is
+// logged in, and Log out) goes in the header.
+func (p HomeProps) page() layouts.Page {
+	pg := p.Page
+	if p.LoginButton.LoggedIn {
+		pg.Account = LoginButton(p.LoginButton)
+	}
+	return pg
+}
+
 // ErrorProps feeds the error page.
 type ErrorProps struct {
-	Page      layouts.Page
-	Status    int    // HTTP status, shown discreetly; 0 hides it
-	Title     string // the heading, e.g. "Login didn't complete"
-	Message   string // plain words for the person
-	RetryURL  string // the "Try again" link; "/" when empty
-	RequestID string // shown as "Reference: <id>"; falls back to Page.RequestID
+	Page    layouts.Page
+	Status  int    // HTTP status, shown discreetly; 0 hides it
+	Title   string // the heading, e.g. "Login didn't complete"
+	Message string // plain words for the person
+	// RetryURL is the "Try again" link as it is: it may lead outside the
+	// base path, to a guarded app's page. Empty: the site's home.
+	RetryURL  string
+	RequestID string // shown as "Reference: <id>", for support to find in the logs
 }
 
 // ScopeTestID turns a scope into the suffix of a data-testid:

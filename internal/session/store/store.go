@@ -127,8 +127,13 @@ func Check(ctx context.Context, spec string) (inUse bool, err error) {
 // must exist already; when a running server owns it, it is opened beside
 // the server, without the lock and without a cache: SQLite orders the two
 // processes' writes, and the server empties its cache within a second of
-// a change made from outside (PRAGMA data_version). beside says so.
+// a change made from outside (PRAGMA data_version). beside says so. A
+// memory store is refused: it lives in the server's process, and a fresh
+// empty one would report no sessions and end none.
 func OpenForCommand(ctx context.Context, spec string) (st Store, beside bool, err error) {
+	if spec == "memory" {
+		return nil, false, errors.New("session: SESSION_STORE=memory keeps the sessions inside the server's process, where no command can reach them (fix: restart the server to end every session, or use a sqlite:, redis:// or postgres:// store)")
+	}
 	path, isSQLite := strings.CutPrefix(spec, "sqlite:")
 	if !isSQLite || path == "" {
 		st, err = Open(ctx, spec)
