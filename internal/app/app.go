@@ -343,7 +343,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		a.log.Warn("MOCK MODE: no sgID credentials are set, so logins use the embedded mock sgID; this is for development only",
 			"mock_issuer", a.Config.SGIDHostname+"/v2")
 	}
-	a.log.Info("serving", "addr", ln.Addr().String(), "public_url", a.Config.PublicURL.String(), "base_path", a.Config.BasePath, "session_store", a.Store.Kind())
+	a.log.Info("serving", "addr", ln.Addr().String(), "public_url", a.Config.PublicURL.String(), "base_path", a.Config.BasePath, "session_store", a.Store.Kind(), "access_allow", a.Config.Access.String())
 	if a.Config.UpstreamURL != nil {
 		a.log.Info("guarding an app: requests outside the base path go to it for logged-in people", "upstream", a.Config.UpstreamURL.String())
 	}

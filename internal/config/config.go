@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sgidweb/sgidweb/internal/access"
 	"github.com/sgidweb/sgidweb/internal/gateway"
 	"github.com/sgidweb/sgidweb/internal/session/store/spec"
 	"github.com/sgidweb/sgidweb/internal/sgid"
@@ -73,6 +74,9 @@ type Config struct {
 	PreviousKey *rsa.PrivateKey
 	RedirectURI string
 	Scopes      []string
+	// Access is who may log in and pass the gateway (ACCESS_ALLOW);
+	// the zero value admits anyone.
+	Access      access.Policy
 	Timeout     time.Duration
 	ClockLeeway time.Duration
 
@@ -336,6 +340,7 @@ func Load(getenv func(string) string) (Config, error) {
 	if !slices.Contains(cfg.Scopes, "openid") {
 		bad("SGID_SCOPES", fmt.Sprintf("%q does not include openid", strings.Join(cfg.Scopes, " ")), "add openid, for example SGID_SCOPES=\"openid myinfo.name\"")
 	}
+	cfg.Access = accessPolicy(getenv("ACCESS_ALLOW"), cfg.Scopes, bad)
 	if err := spec.Check(cfg.SessionStore); err != nil {
 		bad("SESSION_STORE", err.Error(), "use memory, sqlite:PATH, redis://HOST:PORT/DB or postgres://USER@HOST:PORT/DB")
 	}
@@ -382,6 +387,38 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 
 	return cfg, errors.Join(errs...)
+}
+
+// accessPolicy reads ACCESS_ALLOW and checks that SGID_SCOPES asks sgID for
+// what its rules read: without the officer details every officer would be
+// refused at login, a mistake better found at start.
+func accessPolicy(raw string, scopes []string, bad func(string, string, string)) access.Policy {
+	policy, err := access.Parse(raw)
+	if err != nil {
+		for _, e := range unjoin(err) {
+			var re *access.RuleError
+			if errors.As(e, &re) {
+				bad("ACCESS_ALLOW", fmt.Sprintf("rule %q %s", re.Rule, re.Problem), re.Fix)
+			} else {
+				bad("ACCESS_ALLOW", e.Error(), "see ACCESS_ALLOW in cmd/sgidweb/README.md")
+			}
+		}
+		return access.Anyone()
+	}
+	var missing *access.MissingScopeError
+	if errors.As(policy.CheckScopes(scopes), &missing) {
+		bad("ACCESS_ALLOW", fmt.Sprintf("rule %s reads the sgID scope %s, which SGID_SCOPES does not ask for", missing.Rule, missing.Scope),
+			fmt.Sprintf("add %s to SGID_SCOPES (sgID must have approved it for your client), or set ACCESS_ALLOW=anyone", missing.Scope))
+	}
+	return policy
+}
+
+// unjoin lists the errors that errors.Join put together.
+func unjoin(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
 }
 
 // MaxShutdownDelay bounds SHUTDOWN_DELAY: a longer wait is a typo (5h for

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"unicode"
 
+	"github.com/sgidweb/sgidweb/internal/access"
 	"github.com/sgidweb/sgidweb/internal/mocksgid"
 	"github.com/sgidweb/sgidweb/internal/sgid"
 )
@@ -190,5 +191,33 @@ func TestFieldsAreTheSitesCatalogue(t *testing.T) {
 		if m := mock[i]; m.Scope != f.Scope || m.Label != f.Label || m.Purpose != f.Purpose {
 			t.Errorf("field %d: mock %+v, site %+v", i, m, f)
 		}
+	}
+}
+
+// TestPersonasCoverTheOfficerCases: the access policy and the posting
+// picker need an officer with one posting, one with postings in two
+// agencies (one with an NA department), and people who are not officers.
+func TestPersonasCoverTheOfficerCases(t *testing.T) {
+	var one, two, naDepartment, nonOfficer bool
+	for _, p := range newFixture(t).p.Personas() {
+		postings := access.ParsePostings(p.Fields[access.OfficerScope])
+		switch len(postings) {
+		case 0:
+			nonOfficer = true
+		case 1:
+			one = true
+		default:
+			agencies := map[string]bool{}
+			for _, post := range postings {
+				agencies[post.AgencyName] = true
+				if post.DepartmentName == "NA" {
+					naDepartment = true
+				}
+			}
+			two = two || len(agencies) > 1
+		}
+	}
+	if !one || !two || !naDepartment || !nonOfficer {
+		t.Errorf("officer cases: one posting %v, postings in two agencies %v, an NA department %v, a non-officer %v", one, two, naDepartment, nonOfficer)
 	}
 }

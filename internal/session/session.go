@@ -303,6 +303,7 @@ func (m *Manager) expire(ctx context.Context) error {
 		}
 		return nil
 	}
+	m.forgetExpiredHeldLogin(ctx)
 	if now.Sub(seen) > time.Minute {
 		m.touch(ctx)
 	}
@@ -330,7 +331,21 @@ func (m *Manager) ends(ctx context.Context, seen time.Time) (idleEnd, lifetimeEn
 // the lifetime, and a logged-in one that stops being used. Activity moves
 // it on only when seen_at is rewritten, at most once a minute, which is
 // why page views need no store write.
+//
+// A login held for a posting choice (pending.go) holds decrypted data: an
+// anonymous session that holds one is forgotten when the choice expires.
+// A logged-in session keeps its own deadline (logging in again must not
+// log the person out if they walk away from the picker); its expired
+// choice is dropped by the next request instead (expire).
 func (m *Manager) storeDeadline(ctx context.Context) time.Time {
+	deadline := m.sessionDeadline(ctx)
+	if pending := m.pendingEnd(ctx); !pending.IsZero() && !m.scs.Exists(ctx, keyUser) && pending.Before(deadline) {
+		return pending
+	}
+	return deadline
+}
+
+func (m *Manager) sessionDeadline(ctx context.Context) time.Time {
 	idleEnd, lifetimeEnd := m.ends(ctx, m.seenAt(ctx))
 	switch {
 	case idleEnd.IsZero() && lifetimeEnd.IsZero():
@@ -375,6 +390,7 @@ func (m *Manager) Login(ctx context.Context, u User) error {
 	}
 	m.scs.Put(ctx, keyStarted, m.now().Unix())
 	m.scs.Put(ctx, keyUser, b)
+	m.scs.Remove(ctx, keyPending)
 	// The new token goes into the index when the session is committed.
 	m.scs.Remove(ctx, keyIndexedAt)
 	m.touch(ctx)

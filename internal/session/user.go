@@ -5,6 +5,8 @@ import (
 	"math"
 	"slices"
 	"time"
+
+	"github.com/sgidweb/sgidweb/internal/access"
 )
 
 // User is the person logged in: the sgID subject and the data they shared.
@@ -13,6 +15,11 @@ type User struct {
 	Fields   map[string]string
 	Scopes   []string
 	LoggedIn time.Time
+	// Posting is the public officer posting the person logs in under
+	// (chosen on the picker, or their only one that passes ACCESS_ALLOW);
+	// nil when they have none. The access policy checks it on every
+	// guarded request.
+	Posting *access.Posting
 }
 
 // Name is the person's name when they shared it, for greetings.
@@ -23,15 +30,24 @@ func (u User) Name() string {
 	return ""
 }
 
-// userVersion marks the layout of an encoded User.
-const userVersion = 1
+// Layouts of an encoded User. Version 2 adds the chosen posting after the
+// fields; a User without one is still written as version 1, which instances
+// of the previous release read too (a rolling deploy logs nobody out).
+const (
+	userVersion        = 1
+	userVersionPosting = 2
+)
 
 // encodeUser stores the logged-in person compactly: it is decoded on every
 // logged-in page view, where JSON was 15% of the CPU. Fields are written in
 // key order so equal users encode to equal bytes.
 func encodeUser(u User) []byte {
 	b := make([]byte, 0, 64+len(u.Subject)+48*len(u.Fields))
-	b = append(b, userVersion)
+	if u.Posting != nil {
+		b = append(b, userVersionPosting)
+	} else {
+		b = append(b, userVersion)
+	}
 	b = appendField(b, []byte(u.Subject))
 	b = binary.BigEndian.AppendUint64(b, uint64(u.LoggedIn.UnixNano()))
 	b = binary.AppendUvarint(b, uint64(len(u.Scopes)))
@@ -48,13 +64,19 @@ func encodeUser(u User) []byte {
 		b = appendField(b, []byte(k))
 		b = appendField(b, []byte(u.Fields[k]))
 	}
+	if p := u.Posting; p != nil {
+		for _, v := range []string{p.WorkEmail, p.AgencyName, p.DepartmentName, p.EmploymentType, p.EmploymentTitle} {
+			b = appendField(b, []byte(v))
+		}
+	}
 	return b
 }
 
 func decodeUser(b []byte) (User, bool) {
-	if len(b) < 1 || b[0] != userVersion {
+	if len(b) < 1 || (b[0] != userVersion && b[0] != userVersionPosting) {
 		return User{}, false
 	}
+	withPosting := b[0] == userVersionPosting
 	b = b[1:]
 	sub, b, ok := readField(b)
 	if !ok || len(b) < 8 {
@@ -90,6 +112,17 @@ func decodeUser(b []byte) (User, bool) {
 			return User{}, false
 		}
 		u.Fields[string(k)] = string(v)
+	}
+	if withPosting {
+		var vals [5]string
+		for i := range vals {
+			var v []byte
+			if v, b, ok = readField(b); !ok {
+				return User{}, false
+			}
+			vals[i] = string(v)
+		}
+		u.Posting = &access.Posting{WorkEmail: vals[0], AgencyName: vals[1], DepartmentName: vals[2], EmploymentType: vals[3], EmploymentTitle: vals[4]}
 	}
 	return u, len(b) == 0 && u.Subject != ""
 }

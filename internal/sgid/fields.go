@@ -410,6 +410,11 @@ func cellText(key string, v any) string {
 	case nil:
 		return ""
 	case string:
+		// sgID's "no data" inside a row, as outside one, is never shown
+		// as if it were data.
+		if strings.TrimSpace(t) == "NA" {
+			return "Not provided"
+		}
 		if key == "date_of_birth" || strings.HasSuffix(key, "date") {
 			return formatDateValue(strings.TrimSpace(t))
 		}

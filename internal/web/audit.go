@@ -27,8 +27,9 @@ func SubjectHash(key []byte, sub string) string {
 }
 
 // audit writes one audit line for this request. sub may be empty when the
-// person is unknown (most failures happen before sgID names them).
-func (s *Server) audit(c echo.Context, event, sub, reason string) {
+// person is unknown (most failures happen before sgID names them). extra
+// adds fixed codes, never personal data.
+func (s *Server) audit(c echo.Context, event, sub, reason string, extra ...slog.Attr) {
 	attrs := []slog.Attr{slog.String("event", event)}
 	if sub != "" {
 		attrs = append(attrs, slog.String("subject_hash", SubjectHash(s.auditKey, sub)))
@@ -36,5 +37,6 @@ func (s *Server) audit(c echo.Context, event, sub, reason string) {
 	if reason != "" {
 		attrs = append(attrs, slog.String("reason", reason))
 	}
+	attrs = append(attrs, extra...)
 	s.logger(c).LogAttrs(c.Request().Context(), slog.LevelInfo, "audit", attrs...)
 }

@@ -93,7 +93,8 @@ func readCallback(c echo.Context) (callbackQuery, error) {
 
 // callback finishes a login: it checks the state against a flow this
 // browser started, exchanges the code, fetches the person's data and only
-// then logs them in under a new session token.
+// then, if the access policy admits them, logs them in under a new session
+// token (or first asks which of their postings to use).
 func (s *Server) callback(c echo.Context) error {
 	ctx := c.Request().Context()
 	q, err := readCallback(c)
@@ -147,27 +148,7 @@ func (s *Server) callback(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.sessions.Login(ctx, session.User{
-		Subject:  profile.Subject,
-		Fields:   profile.Fields,
-		Scopes:   s.sgid.Scopes(),
-		LoggedIn: s.now(),
-	}); err != nil {
-		return err
-	}
-	s.renewCSRF(c)
-	target := flow.ReturnTo
-	if target == "" {
-		target = s.cfg.Path("/")
-	}
-	// Counted once saved: a login the store did not keep is a failed one.
-	if err := s.redirect(c, target); err != nil {
-		return err
-	}
-	s.metrics.LoginCompleted()
-	s.metrics.SessionCreated()
-	s.audit(c, auditLoginSucceeded, profile.Subject, "")
-	return nil
+	return s.finishLogin(c, session.User{Subject: profile.Subject, Fields: profile.Fields, Scopes: s.sgid.Scopes()}, flow)
 }
 
 func flowError(r session.FlowResult) *pageError {

@@ -11,6 +11,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
+	"github.com/sgidweb/sgidweb/internal/access"
 	"github.com/sgidweb/sgidweb/internal/mocksgid"
 	"github.com/sgidweb/sgidweb/internal/session"
 	"github.com/sgidweb/sgidweb/internal/sgid"
@@ -203,9 +204,41 @@ func GallerySections(page layouts.Page, csrfToken, requestID string, mock *mocks
 			{ID: "profile-identity-only", Title: "openid only", Note: "sgID confirmed who the person is and shared no data.", View: pages.ProfilePanel(pages.ProfileProps{LoggedIn: true})},
 			{ID: "profile-nric-revealed", Title: "NRIC number revealed", Note: "After pressing \"Show full NRIC number\".", View: pages.ProfilePanel(revealed)},
 		}, personaProfiles()...)},
+		accessSection(page, csrfToken, requestID),
 		errorSection(page, requestID),
 		mockSection(mock, page.Theme),
 	}
+}
+
+// accessSection holds the pages of ACCESS_ALLOW: the posting picker, with
+// the two-posting officer's postings, and the refusal for each kind of rule.
+func accessSection(page layouts.Page, csrfToken, requestID string) pages.GallerySection {
+	siti, _ := mocksgid.PersonaByID("siti-public-officer")
+	picker := pages.PickerProps{Page: withTitle(page, "Choose a posting"), CSRFToken: csrfToken, Minutes: int(session.FlowMaxAge.Minutes()),
+		Postings: postingChoices(access.ParsePostings(siti.Fields[access.OfficerScope]))}
+	working := picker
+	working.Working = true
+	refused := func(allow string, loggedIn bool) pages.RefusedProps {
+		policy, err := access.Parse(allow)
+		if err != nil {
+			panic("web: gallery policy " + allow + ": " + err.Error())
+		}
+		p := pages.RefusedProps{Page: withTitle(page, "This site is not open to you"), Requirements: requirements(policy), LoggedIn: loggedIn, RequestID: requestID}
+		if loggedIn {
+			p.Page.Account = pages.LoginButton(pages.LoginButtonProps{LoggedIn: true, CSRFToken: csrfToken, Name: siti.Name})
+		}
+		return p
+	}
+	return pages.GallerySection{ID: "access", Title: "Who may enter (ACCESS_ALLOW)",
+		Description: "The posting picker for an officer with several postings, and the 403 page for a person the site's rules turn away: it describes the rules, never the person.", States: []pages.GalleryState{
+			wholePage("picker", "Choose a posting", "After consent, for an officer with two postings that pass; the second's department is NA.", pages.Picker(picker)),
+			wholePage("picker-working", "Choose a posting, sending", "While htmx sends the first choice.", pages.Picker(working)),
+			wholePage("refused-public-officer", "Refused: public officers only", "ACCESS_ALLOW=public-officer, and sgID shows no posting.", pages.Refused(refused("public-officer", false))),
+			wholePage("refused-agency", "Refused: named agencies only", "ACCESS_ALLOW=agency:Ministry_of_Health,Health_Promotion_Board", pages.Refused(refused("agency:Ministry_of_Health,Health_Promotion_Board", false))),
+			wholePage("refused-email-domain", "Refused: work email domains only", "ACCESS_ALLOW=email-domain:moh.gov.sg", pages.Refused(refused("email-domain:moh.gov.sg", false))),
+			wholePage("refused-several-rules", "Refused: several rules", "ACCESS_ALLOW=agency:Ministry_of_Health email-domain:hpb.gov.sg", pages.Refused(refused("agency:Ministry_of_Health email-domain:hpb.gov.sg", false))),
+			wholePage("refused-after-policy-change", "Refused while logged in", "ACCESS_ALLOW changed and the chosen posting no longer passes: forward auth and the proxy answer this.", pages.Refused(refused("agency:Ministry_of_Health", true))),
+		}}
 }
 
 // personaProfiles shows each mock persona's data, as after consenting to

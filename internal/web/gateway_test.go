@@ -151,13 +151,16 @@ func TestVerifyForProxies(t *testing.T) {
 }
 
 // The configured signing key is the one published; without one, the
-// server makes its own and warns (outside mock mode) that instances will
-// disagree.
+// server makes its own and warns (outside mock mode, and where it shares
+// its origin with an app) that instances will disagree.
 func TestGatewaySigningKey(t *testing.T) {
 	const warning = "GATEWAY_SIGNING_KEY is not set"
-	unset := startHostileSite(t, nil)
+	unset := startHostileSite(t, map[string]string{"BASE_PATH": "/sgid/"})
 	if !strings.Contains(unset.logs.String(), warning) {
-		t.Errorf("no GATEWAY_SIGNING_KEY: want a warning, got\n%s", unset.logs.String())
+		t.Errorf("no GATEWAY_SIGNING_KEY under a base path: want a warning, got\n%s", unset.logs.String())
+	}
+	if whole := startHostileSite(t, nil); strings.Contains(whole.logs.String(), warning) {
+		t.Errorf("no GATEWAY_SIGNING_KEY at BASE_PATH=/ (no app shares the origin): want no warning, got\n%s", whole.logs.String())
 	}
 
 	private, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)

@@ -46,9 +46,16 @@ func identity(u session.User, loggedIn bool) *gateway.Identity {
 	return &gateway.Identity{Subject: u.Subject, Fields: u.Fields, LoggedIn: u.LoggedIn}
 }
 
-// verify answers a proxy's forward-auth check (gateway.Gate.Verify).
+// verify answers a proxy's forward-auth check (gateway.Gate.Verify), after
+// the access policy: a logged-in person it no longer admits gets 403.
 func (s *Server) verify(c echo.Context) error {
-	return s.gate.Verify(c.Response(), c.Request(), identity(s.sessions.CurrentUser(c.Request().Context())))
+	user, loggedIn := s.sessions.CurrentUser(c.Request().Context())
+	if loggedIn {
+		if d := s.allowed(user); !d.Allowed {
+			return s.refuseSession(c, user, d)
+		}
+	}
+	return s.gate.Verify(c.Response(), c.Request(), identity(user, loggedIn))
 }
 
 // toBasePath sends "/sgid" to "/sgid/", where the home page is.
@@ -79,13 +86,18 @@ func (s *Server) guardApp(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// forwardToApp lets a logged-in person through to the app with the
-// identity headers; anyone else goes to the login (a page) or gets 401.
+// forwardToApp lets a logged-in person the access policy admits through to
+// the app with the identity headers; anyone else goes to the login (a page)
+// or gets 401, and a person the policy no longer admits gets 403.
 func (s *Server) forwardToApp(c echo.Context) error {
-	id := identity(s.sessions.CurrentUser(c.Request().Context()))
+	user, loggedIn := s.sessions.CurrentUser(c.Request().Context())
+	id := identity(user, loggedIn)
 	if id == nil {
 		s.gate.Anonymous(c.Response(), c.Request())
 		return nil
+	}
+	if d := s.allowed(user); !d.Allowed {
+		return s.refuseSession(c, user, d)
 	}
 	// The app's answers carry the app's headers: ours (the CSP above all)
 	// would break its pages. The request id and Vary: Cookie stay: the

@@ -67,6 +67,9 @@ func (s *Server) routes() {
 	// browser started (state), spends it once, and renews the session token.
 	// It gets no HEAD route: a HEAD must not spend the flow.
 	e.GET(at(callbackRoute), s.callback, limited(s.callbackLimit, personal)...)
+	// The posting picker: GET only, not HEAD, as it drops an expired choice.
+	e.GET(at(postingRoute), s.postingPicker, personal...)
+	e.POST(at(postingRoute), s.choosePosting, personal...)
 	e.POST(at("/auth/logout"), s.logout, personal...)
 	get(e, at(sessionsRoute), s.sessionsPage, personal...)
 	e.POST(at(sessionsRoute+"/end"), s.endSession, personal...)
