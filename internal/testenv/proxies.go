@@ -149,8 +149,8 @@ http {
 }
 
 // StartCaddy runs Caddy with site (a Caddyfile, such as the example), its
-// admin endpoint off and its data in a temporary folder, and waits until it
-// answers on port.
+// admin endpoint off, listening on 127.0.0.1 only and its data in a
+// temporary folder, and waits until it answers on port.
 func StartCaddy(t testing.TB, site string, port int) *Process {
 	t.Helper()
 	bin := lookSbin(t, "caddy", "apt-get install caddy, or `task deps:system`")
@@ -159,8 +159,9 @@ func StartCaddy(t testing.TB, site string, port int) *Process {
 	if err := os.WriteFile(sitePath, []byte(site), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	// admin off: parallel tests would fight over port 2019.
-	main := "{\n\tadmin off\n}\n\nimport " + sitePath + "\n"
+	// admin off: parallel tests would fight over port 2019. default_bind:
+	// Caddy listens on every interface whatever address the site names.
+	main := "{\n\tadmin off\n\tdefault_bind 127.0.0.1\n}\n\nimport " + sitePath + "\n"
 	conf := filepath.Join(dir, "Caddyfile")
 	if err := os.WriteFile(conf, []byte(main), 0o600); err != nil {
 		t.Fatal(err)
