@@ -153,3 +153,39 @@ func TestGalleryFrameCaptions(t *testing.T) {
 		t.Errorf("the frames' captions read %q, want %q", got, want)
 	}
 }
+
+// TestPanelsKeepTheirSpacing: a form keeps its distance from what comes
+// before it, in a panel and on the page (the forms' own margin reset once
+// won over both), and a panel holding only a list draws no rule at its
+// edges, where its own border already is.
+func TestPanelsKeepTheirSpacing(t *testing.T) {
+	s := startSite(t, nil)
+	tb := newTab(t)
+	tb.do("open the picker", chromedp.Navigate(s.url+"/dev/gallery/picker"), chromedp.WaitVisible(byTestID("picker-cancel-form")))
+	gaps := eval[map[string]int](tb, "measure the picker", `(() => {
+		const box = e => e.getBoundingClientRect(), out = {};
+		for (const form of document.querySelectorAll('section.region > form')) {
+			out["above " + form.dataset.testid] = Math.round(box(form).top - box(form.previousElementSibling).bottom);
+		}
+		const cancel = document.querySelector('[data-testid="picker-cancel-form"]');
+		out["above the cancel form"] = Math.round(box(cancel).top - box(cancel.previousElementSibling).bottom);
+		return out;
+	})()`)
+	if len(gaps) < 3 {
+		t.Fatalf("expected two postings' forms and the cancel form, measured %v", gaps)
+	}
+	for what, gap := range gaps {
+		if gap < 12 {
+			t.Errorf("%s: %d px of space, want at least 12 (all: %v)", what, gap, gaps)
+		}
+	}
+
+	tb.do("open a profile", chromedp.Navigate(s.url+"/dev/gallery/profile-tan-heng-huat"), chromedp.WaitVisible(byTestID("profile-panel")))
+	edges := eval[[]string](tb, "read the profile's edge rules", `(() => {
+		const fields = document.querySelectorAll('[data-testid="profile-panel"] > dl > .field');
+		return [getComputedStyle(fields[0]).borderTopWidth, getComputedStyle(fields[fields.length - 1]).borderBottomWidth];
+	})()`)
+	if edges[0] != "0px" || edges[1] != "0px" {
+		t.Errorf("the profile panel draws rules at its edges (top %s, bottom %s), inside its own border", edges[0], edges[1])
+	}
+}
