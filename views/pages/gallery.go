@@ -20,7 +20,7 @@ const GalleryPath = "/dev/gallery"
 func GalleryStatePath(id string) string { return GalleryPath + "/" + id }
 
 // GalleryFramesPath is the site path of the page that shows state id at a
-// phone's and a desktop's width side by side.
+// phone's width and a desktop's, one under the other.
 func GalleryFramesPath(id string) string { return GalleryStatePath(id) + "/frames" }
 
 // The themes a gallery page can fix; "" follows the system.

@@ -75,7 +75,7 @@ func Gallery(p GalleryProps) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "\" class=\"gallery\"><h1>Component gallery</h1><p class=\"lede\">Every component, region and page of this site in each of its states, filled with the mock personas' data. Open a state to see it alone, or at a phone's and a desktop's width side by side.</p><p class=\"muted\">This page exists in mock mode only. With <code>task dev</code> running, an edit to <code>assets/css/app.css</code> shows in the open page at once.</p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "\" class=\"gallery\"><h1>Component gallery</h1><p class=\"lede\">Every component, region and page of this site in each of its states, filled with the mock personas' data. Open a state to see it alone, or at a phone's width and a desktop's, one under the other.</p><p class=\"muted\">This page exists in mock mode only. With <code>task dev</code> running, an edit to <code>assets/css/app.css</code> shows in the open page at once.</p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
