@@ -35,8 +35,8 @@ func TestBackAndReloadNeverResubmit(t *testing.T) {
 	wantStatuses(t, s, "POST", "/mock-sgid/*", 303, 303)
 }
 
-// TestRevealShowsTheNumberOnce: the control says what it will do, and the
-// full number replaces the masked one.
+// TestRevealShowsTheNumberOnce: the control says what it will do, the
+// full number replaces the masked one, and the control does not move.
 func TestRevealShowsTheNumberOnce(t *testing.T) {
 	s := startSite(t, map[string]string{"SGID_SCOPES": "openid myinfo.name myinfo.nric_number"})
 	tb := newTab(t)
@@ -55,7 +55,13 @@ func TestRevealShowsTheNumberOnce(t *testing.T) {
 	if got := shown(); strings.Count(got, masked) != 1 || strings.Contains(got, full) {
 		t.Errorf("before: want the masked number %q alone, the page shows %q", masked, got)
 	}
+	const control = field + `.querySelector('summary').getBoundingClientRect().top`
+	before := eval[float64](tb, "where the control is", control)
 	tb.do("press Show", chromedp.Click(`[data-testid="field-myinfo-nric_number"] summary`))
+	// The control stays under the pointer, so pressing it again hides.
+	if after := eval[float64](tb, "where the control is", control); after < before-1 || after > before+1 {
+		t.Errorf("the control moved from %.0f to %.0f px when pressed", before, after)
+	}
 	got := shown()
 	if !strings.Contains(got, "Hide full NRIC number") || strings.Contains(got, "Show full") {
 		t.Errorf("after: the control says %q, want \"Hide full NRIC number\"", got)
