@@ -254,6 +254,11 @@ func (tb *tab) text(testID string) string {
 // the README shows, recompressed to keep the repository small.
 func (tb *tab) screenshot(name, readmeName string) {
 	tb.t.Helper()
+	// The harness's DOM queries can make Chromium style the page before its
+	// stylesheet has arrived; the buttons then fade from the browser's grey
+	// to their colour, and a picture taken at once catches them half way.
+	run(tb, "let transitions finish", chromedp.Evaluate[bool](
+		`Promise.all(document.getAnimations().map(a => a.finished)).then(() => true)`, chromedp.EvalAwaitPromise))
 	shot := run(tb, "screenshot "+name, chromedp.CaptureScreenshot())
 	dir := filepath.Join(testenv.ModuleRoot(), "testdata", "screenshots")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
