@@ -64,6 +64,28 @@ func TestGalleryFramesShowTheStateAtPhoneAndDesktopWidth(t *testing.T) {
 	}
 }
 
+// On the frames page the theme links keep the frames, and the other view
+// is the state alone (the page does not link to itself).
+func TestGalleryFramesNavigationStaysOnTheFrames(t *testing.T) {
+	st := galleryFixture().Sections[0].States[2]
+	doc := render(t, pages.GalleryFrames(pages.GalleryFramesProps{Page: layouts.Page{Theme: pages.ThemeLight}, State: st}))
+	links := doc.Find(".theme-switch a")
+	if links.Length() != 2 {
+		t.Fatalf("expected links to the two other themes, found %d", links.Length())
+	}
+	links.Each(func(_ int, a *goquery.Selection) {
+		if href := a.AttrOr("href", ""); href != pages.GalleryFramesPath(st.ID) && href != pages.GalleryFramesPath(st.ID)+"?theme=dark" {
+			t.Errorf("theme link %q leads to %s, want the frames page", a.Text(), href)
+		}
+	})
+	attr(t, one(t, doc, testID("gallery-other-view")), "href", pages.GalleryStatePath(st.ID)+"?theme=light")
+	none(t, doc, `.gallery-nav a[href="`+pages.GalleryFramesPath(st.ID)+`?theme=light"]`)
+
+	doc = render(t, pages.GalleryStatePage(pages.GalleryStateProps{Page: layouts.Page{Theme: pages.ThemeLight}, State: st}))
+	attr(t, one(t, doc, testID("gallery-other-view")), "href", pages.GalleryFramesPath(st.ID)+"?theme=light")
+	attr(t, doc.Find(`.theme-switch a`).First(), "href", pages.GalleryStatePath(st.ID))
+}
+
 // uniqueIDs fails for every id that appears more than once in doc.
 func uniqueIDs(t *testing.T, what string, doc *goquery.Document) {
 	t.Helper()
