@@ -311,6 +311,7 @@ func errorSection(page layouts.Page, requestID string) pages.GallerySection {
 		{"error-sessions-unavailable", "The session store is not answering.", classify(session.ErrUnavailable)},
 		{"error-sgid-timeout", "sgID did not answer in time.", loginError(sgid.ReasonTimeout)},
 		{"error-request-timeout", "The request ran out of time.", classify(context.DeadlineExceeded)},
+		{"error-upstream-unavailable", "With UPSTREAM_URL, the guarded app did not answer.", errUpstream},
 		{"error-internal", "Anything unexpected.", classify(errors.New("unexpected"))},
 	}
 	sec := pages.GallerySection{ID: pages.ErrorPageID, Title: "Error pages",
