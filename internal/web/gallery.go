@@ -168,6 +168,9 @@ func GallerySections(page layouts.Page, csrfToken, requestID string, mock *mocks
 			wholePage("home-masthead", "Home with the Singapore Government masthead", "MASTHEAD=1, for an agency's site.", pages.Home(home(true, nil, masthead))),
 			wholePage("sessions", "Your sessions", "Logged in in three browsers: the other two can be ended.", pages.Sessions(sampleSessions(page, csrfToken, 3))),
 			wholePage("sessions-only-this", "Your sessions, this browser only", "", pages.Sessions(sampleSessions(page, csrfToken, 1))),
+			wholePage("sessions-ended-one", "Your sessions, one just ended", "After \"End\" on another browser's session.", pages.Sessions(withSessionsFlash(sampleSessions(page, csrfToken, 2), pages.FlashSuccess, flashSessionEnded))),
+			wholePage("sessions-ended-others", "Your sessions, all others just ended", "After \"End all other sessions\".", pages.Sessions(withSessionsFlash(sampleSessions(page, csrfToken, 1), pages.FlashSuccess, flashOthersEnded(2)))),
+			wholePage("sessions-already-gone", "Your sessions, the one to end had already ended", "Ended from another browser, or expired, before the form was sent.", pages.Sessions(withSessionsFlash(sampleSessions(page, csrfToken, 1), pages.FlashInfo, flashSessionGone))),
 		}},
 		{ID: "buttons", Title: "Buttons", Description: "One primary action per screen; secondary for the rest. A disabled button is what htmx leaves while a request is in flight.", States: []pages.GalleryState{
 			{ID: "button-primary", Title: "Primary", View: button.Submit(button.Props{Label: "Log in with sgID"})},
@@ -264,6 +267,12 @@ func sampleSessions(page layouts.Page, csrfToken string, n int) pages.SessionsPr
 	page = withTitle(page, "Your sessions")
 	page.Account = pages.LoginButton(pages.LoginButtonProps{LoggedIn: true, CSRFToken: csrfToken, Name: "TAN HENG HUAT"})
 	return pages.SessionsProps{Page: page, CSRFToken: csrfToken, Sessions: sessionItems(list, began.Add(time.Hour))}
+}
+
+// withSessionsFlash is the sessions page as it shows after one of its forms.
+func withSessionsFlash(p pages.SessionsProps, kind, message string) pages.SessionsProps {
+	p.Flash = &pages.Flash{Kind: kind, Message: message}
+	return p
 }
 
 // wholePage is a gallery state that is a whole page.
