@@ -11,7 +11,7 @@ import (
 // browser, without restarting the server: the server reads the stylesheets
 // from disk there. So templ's watcher, which restarts the server on what it
 // matches, must not match a stylesheet, and a watcher of its own must tell
-// templ's proxy to reload (internal/cssreload).
+// templ's proxy to reload (cmd/sgidweb-cssreload).
 func TestDevLoopReloadsCSSWithoutARestart(t *testing.T) {
 	b, err := os.ReadFile("../Taskfile.yml")
 	if err != nil {
@@ -33,7 +33,7 @@ func TestDevLoopReloadsCSSWithoutARestart(t *testing.T) {
 			t.Errorf("templ's watch pattern %q misses %s", m[1], f)
 		}
 	}
-	// The reload comes from internal/cssreload, which polls the folder:
+	// The reload comes from cmd/sgidweb-cssreload, which polls the folder:
 	// Task's own watcher cancelled the reload it had begun when an editor
 	// saved by renaming a temporary file over the stylesheet.
 	at := strings.Index(taskfile, "\n  dev:css:")
@@ -44,11 +44,11 @@ func TestDevLoopReloadsCSSWithoutARestart(t *testing.T) {
 	if end := strings.Index(css, "\n\n"); end > 0 { // the next task
 		css = css[:end]
 	}
-	if !strings.Contains(css, "go run ./internal/cssreload -proxy http://127.0.0.1:7331 assets/css") {
-		t.Errorf("expected the task dev:css to run internal/cssreload on assets/css against templ's proxy, got:\n%.400s", css)
+	if !strings.Contains(css, "go run ./cmd/sgidweb-cssreload -proxy http://127.0.0.1:7331 assets/css") {
+		t.Errorf("expected the task dev:css to run cmd/sgidweb-cssreload on assets/css against templ's proxy, got:\n%.400s", css)
 	}
 	if strings.Contains(taskfile, "--watch --interval") {
-		t.Error("a CSS edit is watched by internal/cssreload; Task's --watch would cancel its own reloads")
+		t.Error("a CSS edit is watched by cmd/sgidweb-cssreload; Task's --watch would cancel its own reloads")
 	}
 	if !regexp.MustCompile(`deps: \[[^\]]*dev:css`).MatchString(taskfile) {
 		t.Error("expected the dev task to start dev:css")

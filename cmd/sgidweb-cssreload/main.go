@@ -1,4 +1,4 @@
-// Command cssreload is the development loop's stylesheet watcher (`task
+// Command sgidweb-cssreload is the development loop's stylesheet watcher (`task
 // dev` runs it): when a .css file in the folder changes, it asks templ's
 // live-reload proxy to reload the browser. The server reads the stylesheets
 // from disk in development, so the reload shows the edit without a restart.
