@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"time"
 
 	"github.com/sgidweb/sgidweb/internal/access"
@@ -42,8 +41,8 @@ func (m *Manager) HoldLogin(ctx context.Context, p PendingLogin) error {
 		// Bytes, strings and a time: this cannot fail.
 		panic("session: encode pending login: " + err.Error())
 	}
-	if err := m.scs.RenewToken(ctx); err != nil {
-		return fmt.Errorf("%w: renew token: %v", ErrUnavailable, err)
+	if err := m.renewToken(ctx); err != nil {
+		return err
 	}
 	m.scs.Put(ctx, keyPending, b)
 	m.touch(ctx)

@@ -385,15 +385,25 @@ func (m *Manager) CurrentUser(ctx context.Context) (User, bool) {
 // absolute lifetime starts now.
 func (m *Manager) Login(ctx context.Context, u User) error {
 	b := encodeUser(u)
-	if err := m.scs.RenewToken(ctx); err != nil {
-		return fmt.Errorf("%w: renew token: %v", ErrUnavailable, err)
+	if err := m.renewToken(ctx); err != nil {
+		return err
 	}
 	m.scs.Put(ctx, keyStarted, m.now().Unix())
 	m.scs.Put(ctx, keyUser, b)
 	m.scs.Remove(ctx, keyPending)
-	// The new token goes into the index when the session is committed.
-	m.scs.Remove(ctx, keyIndexedAt)
 	m.touch(ctx)
+	return nil
+}
+
+// renewToken gives the session a new token. The store deletes the old one
+// with its index entry, so a logged-in session must be indexed again under
+// the new token when it is committed: otherwise it could be neither listed
+// nor revoked until its next index write.
+func (m *Manager) renewToken(ctx context.Context) error {
+	if err := m.scs.RenewToken(ctx); err != nil {
+		return fmt.Errorf("%w: renew token: %v", ErrUnavailable, err)
+	}
+	m.scs.Remove(ctx, keyIndexedAt)
 	return nil
 }
 

@@ -274,3 +274,35 @@ func TestLoginIsNotKeptWithoutItsIndexEntry(t *testing.T) {
 		t.Fatalf("want no session stored, got %+v", counts)
 	}
 }
+
+// A person who is logged in and starts another login that waits at the
+// posting picker gets a new token (HoldLogin renews it) while still logged
+// in: the session under the new token must be indexed at once, or "end all
+// others" and the operator's revoke would miss it until its next index
+// write.
+func TestHeldLoginKeepsTheLoggedInSessionIndexed(t *testing.T) {
+	now := time.Now().Truncate(time.Second)
+	m, st := newIndexedManager(t, &now)
+	laptop := loginAs(t, m, laptopUA, "alice")
+	laptop = browserRequest(t, m, laptopUA, laptop, func(ctx context.Context) {
+		if err := m.HoldLogin(ctx, heldLogin(now)); err != nil {
+			t.Fatal(err)
+		}
+	})
+	entries, err := st.Sessions(context.Background(), "hash-of-alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 || entries[0].Key != storeKey(laptop) {
+		t.Fatalf("after a held login in a logged-in browser: want its new token indexed, got %+v", entries)
+	}
+	phone := loginAs(t, m, phoneUA, "alice")
+	browserRequest(t, m, phoneUA, phone, func(ctx context.Context) {
+		if n, err := m.EndOtherSessions(ctx); err != nil || n != 1 {
+			t.Fatalf("end all others from the phone: want 1 ended, got %d %v", n, err)
+		}
+	})
+	if loggedIn(t, m, laptop) {
+		t.Fatal("the laptop waiting at the picker stayed logged in after end all others")
+	}
+}
