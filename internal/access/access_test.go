@@ -88,10 +88,30 @@ func TestEmailDomainMatchesOnlyWholeAddresses(t *testing.T) {
 		"a b@gov.sg":           false,
 		"a@gov.sg\n@evil.com":  false,
 		"a@evil.com\nb@gov.sg": false,
+		// Not a domain name: an empty label, or a label that is not
+		// ASCII (rules are ASCII, so internationalised names compare in
+		// their xn-- form).
+		"a@.gov.sg":              false,
+		"a@x..gov.sg":            false,
+		"a@gov.sg..":             false,
+		"a@b\u00fccher.gov.sg":   false,
+		"a@xn--bcher-kva.gov.sg": true,
 	} {
 		if got := p.Admits(&Posting{WorkEmail: email, AgencyName: "Ministry of Mock Affairs"}); got != want {
 			t.Errorf("work_email %q: admitted %v, want %v", email, got, want)
 		}
+	}
+}
+
+// Case folding must not make a domain of another: the Kelvin sign (U+212A)
+// folds to an ASCII k.
+func TestEmailDomainFoldsASCIICaseOnly(t *testing.T) {
+	p := mustParse(t, "email-domain:mk.gov.sg")
+	if p.Admits(&Posting{WorkEmail: "a@m\u212A.gov.sg"}) {
+		t.Error("a@m\u212A.gov.sg was admitted by email-domain:mk.gov.sg")
+	}
+	if !p.Admits(&Posting{WorkEmail: "a@MK.gov.sg"}) {
+		t.Error("a@MK.gov.sg was refused by email-domain:mk.gov.sg")
 	}
 }
 
@@ -122,6 +142,7 @@ func TestParseRefusesUnusableRules(t *testing.T) {
 		{"email-domain:gov..sg", "email-domain:gov..sg", "not a domain name"},
 		{"email-domain:-a.gov.sg", "email-domain:-a.gov.sg", "not a domain name"},
 		{"email-domain:gov_sg.com", "email-domain:gov_sg.com", "not a domain name"},
+		{"email-domain:m\u212A.gov.sg", "email-domain:m\u212A.gov.sg", "not a domain name"},
 		{"anyone:x", "anyone:x", "takes no list"},
 		{"public-officer:x", "public-officer:x", "takes no list"},
 		{"anyone public-officer", "anyone", "admits everybody"},

@@ -71,17 +71,40 @@ func (r Rule) admits(posting Posting) bool {
 
 // emailDomain is the lower-cased domain of an address with exactly one @
 // and something on both sides; ok is false for "NA" and anything else.
+// The domain must be a domain name as rules are written (ASCII labels,
+// none empty), so that a subdomain match falls on a label boundary and
+// only ASCII case is folded: strings.ToLower would turn the Kelvin sign
+// into k.
 func emailDomain(email string) (string, bool) {
-	e := strings.ToLower(strings.TrimSpace(email))
-	if !Provided(e) || strings.Count(e, "@") != 1 || strings.ContainsFunc(e, func(r rune) bool { return r <= ' ' }) {
+	e := strings.TrimSpace(email)
+	if !Provided(e) || strings.Count(e, "@") != 1 {
 		return "", false
 	}
 	local, domain, _ := strings.Cut(e, "@")
-	domain = strings.TrimSuffix(domain, ".")
-	if local == "" || domain == "" {
+	domain = asciiLower(strings.TrimSuffix(domain, "."))
+	if local == "" || strings.ContainsFunc(local, func(r rune) bool { return r <= ' ' }) || !isDomainName(domain) {
 		return "", false
 	}
 	return domain, true
+}
+
+// asciiLower lower-cases A to Z alone.
+func asciiLower(s string) string {
+	return strings.Map(func(r rune) rune {
+		if 'A' <= r && r <= 'Z' {
+			return r + ('a' - 'A')
+		}
+		return r
+	}, s)
+}
+
+func isDomainName(d string) bool {
+	for _, l := range strings.Split(d, ".") {
+		if !validLabel(l) {
+			return false
+		}
+	}
+	return true
 }
 
 // Check decides for a logged-in session by the posting it chose at login

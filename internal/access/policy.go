@@ -63,7 +63,9 @@ const fixSyntax = "write space-separated rules: anyone, public-officer, agency:N
 //     Community and Youth" is written Ministry_of_Culture_Community_and_Youth
 //     (underscores for spaces keep it one rule; hyphens work too).
 //   - email-domain:DOMAIN[,DOMAIN...]: officers whose posting's work_email is
-//     at one of the domains or a subdomain of it, ignoring case.
+//     at one of the domains or a subdomain of it, ignoring case. Domains are
+//     ASCII: an internationalised one is written in its xn-- form, and an
+//     address whose domain is not such a name is admitted by no domain.
 //
 // Rule names are read without regard to case. Every unusable rule is
 // reported, as a *RuleError joined with errors.Join.
@@ -149,7 +151,7 @@ func parseAgencies(word, list string) (Rule, *RuleError) {
 func parseDomains(word, list string) (Rule, *RuleError) {
 	r := Rule{Kind: KindEmailDomain}
 	for _, d := range strings.Split(list, ",") {
-		d = strings.ToLower(d)
+		d = asciiLower(d)
 		if problem := domainProblem(d); problem != "" {
 			return Rule{}, &RuleError{Rule: word, Problem: problem, Fix: "write domains such as tech.gov.sg, without @ or a leading dot, separated by commas; a domain admits its subdomains too"}
 		}
@@ -168,15 +170,12 @@ func domainProblem(d string) string {
 	case strings.HasPrefix(d, ".") || strings.HasSuffix(d, "."):
 		return fmt.Sprintf("has %q, which starts or ends with a dot", d)
 	}
-	labels := strings.Split(d, ".")
-	if len(labels) < 2 {
+	if !strings.Contains(d, ".") {
 		// A single label ("sg") would admit a whole top-level domain.
 		return fmt.Sprintf("has %q, which is not a domain with at least two labels such as gov.sg", d)
 	}
-	for _, l := range labels {
-		if !validLabel(l) {
-			return fmt.Sprintf("has %q, which is not a domain name (letters, digits and hyphens between dots)", d)
-		}
+	if !isDomainName(d) {
+		return fmt.Sprintf("has %q, which is not a domain name (letters, digits and hyphens between dots)", d)
 	}
 	return ""
 }
