@@ -31,19 +31,27 @@ func hexHash(sub string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// TestRevokeBesideARunningServer runs the command against the SQLite file
-// a server (here a manager over the store, holding the file's lock and
-// caching sessions in memory) is using: the person's sessions end there
-// too, and nobody else's.
-func TestRevokeBesideARunningServer(t *testing.T) {
-	spec := "sqlite:" + filepath.Join(t.TempDir(), "sessions.db")
+// serverOnSQLite is a server's session manager over a fresh SQLite file,
+// holding the file's lock and caching sessions in memory as a server does,
+// with the audit lines' subject hash.
+func serverOnSQLite(t *testing.T) (spec string, st store.Store, m *Manager) {
+	t.Helper()
+	spec = "sqlite:" + filepath.Join(t.TempDir(), "sessions.db")
 	st, err := store.Open(context.Background(), spec)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	now := time.Now()
-	m := New(Options{Store: st, IdleTimeout: 30 * time.Minute, Lifetime: 12 * time.Hour, Now: func() time.Time { return now }, SubjectHash: hexHash})
+	m = New(Options{Store: st, IdleTimeout: 30 * time.Minute, Lifetime: 12 * time.Hour, SubjectHash: hexHash})
+	return spec, st, m
+}
+
+// TestRevokeBesideARunningServer runs the command against the SQLite file
+// a server (here a manager over the store, holding the file's lock and
+// caching sessions in memory) is using: the person's sessions end there
+// too, and nobody else's.
+func TestRevokeBesideARunningServer(t *testing.T) {
+	spec, _, m := serverOnSQLite(t)
 	phone, laptop, other := loginAs(t, m, phoneUA, "alice"), loginAs(t, m, laptopUA, "alice"), loginAs(t, m, laptopUA, "bob")
 	// Read once more so the server's cache holds each session.
 	for _, c := range []string{phone, laptop, other} {
@@ -110,14 +118,7 @@ func TestSessionsCommandRefusesWhatItCannotDo(t *testing.T) {
 // write the session back. The command deletes the same sessions again once
 // the server must have noticed.
 func TestRevokeBesideAServerCatchesASessionWrittenBack(t *testing.T) {
-	spec := "sqlite:" + filepath.Join(t.TempDir(), "sessions.db")
-	st, err := store.Open(context.Background(), spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	now := time.Now()
-	m := New(Options{Store: st, IdleTimeout: 30 * time.Minute, Lifetime: 12 * time.Hour, Now: func() time.Time { return now }, SubjectHash: hexHash})
+	spec, st, m := serverOnSQLite(t)
 	phone := loginAs(t, m, phoneUA, "alice")
 	key := storeKey(phone)
 	raw, found, err := st.Find(key)
@@ -141,7 +142,7 @@ func TestRevokeBesideAServerCatchesASessionWrittenBack(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	// The request in flight writes it back.
-	if err := st.Commit(key, raw, now.Add(time.Hour)); err != nil {
+	if err := st.Commit(key, raw, time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	if err := <-done; err != nil {
