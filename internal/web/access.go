@@ -34,7 +34,7 @@ const postingRoute = "/auth/posting"
 const (
 	flashChoiceExpired   = "This login took longer than ten minutes, so we stopped it to keep you safe. Nothing you shared was kept. Please log in again."
 	flashNoChoicePending = "There is no login waiting for you to choose a posting. Please log in again."
-	flashChoiceCancelled = "You did not choose a posting, so you are not logged in. Nothing you shared was kept."
+	flashChoiceCancelled = "You did not choose a posting, so that login did not complete. Nothing it shared was kept."
 )
 
 // errChoiceInvalid answers a choice that names no posting on offer: a

@@ -358,7 +358,7 @@ func TestPickerCancel(t *testing.T) {
 		t.Fatalf("cancel: want 303 to /, got %d", p.Status)
 	}
 	home := b.get("/")
-	if loggedIn(b) || !strings.Contains(home.Text("flash"), "not logged in") {
+	if loggedIn(b) || !strings.Contains(home.Text("flash"), "login did not complete") {
 		t.Errorf("after cancel: want nobody logged in and a message, got %q", home.Text("flash"))
 	}
 	if again := b.get("/auth/posting"); again.Status != http.StatusSeeOther {
@@ -478,5 +478,39 @@ func TestChoiceIsCheckedUnderThePolicyOfTheMoment(t *testing.T) {
 	}
 	if again := b.get("/auth/posting"); again.Status != http.StatusSeeOther {
 		t.Error("the refused held login was kept")
+	}
+}
+
+// A person already logged in who starts another login, reaches the picker
+// and cancels stays logged in as before, and the message must not say
+// otherwise.
+func TestPickerCancelKeepsTheEarlierLogin(t *testing.T) {
+	s := startGuardedSite(t, "anyone", "")
+	b := s.newBrowser()
+	if cb := b.login(nonOfficer, true); cb.Status != http.StatusSeeOther || !loggedIn(b) {
+		t.Fatalf("first login: want logged in, got %d", cb.Status)
+	}
+	authorize := b.post("/auth/login", url.Values{"csrf_token": {b.csrf("/auth/logout")}}, nil)
+	if authorize.Status != http.StatusSeeOther {
+		t.Fatalf("second login: want 303 to sgID, got %d: %s", authorize.Status, authorize.Body)
+	}
+	callback, err := s.app.Mock.Approve(authorize.Header.Get("Location"), twoPostings, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cb := b.get(callback); cb.Header.Get("Location") != "/auth/posting" {
+		t.Fatalf("second login: want the picker, got %d %q", cb.Status, cb.Header.Get("Location"))
+	}
+	picker := b.get("/auth/posting")
+	token, _ := picker.Doc.Find(`[data-testid="picker-cancel-form"] input[name="csrf_token"]`).Attr("value")
+	if p := b.post("/auth/posting", url.Values{"csrf_token": {token}, "cancel": {"1"}}, nil); p.Status != http.StatusSeeOther {
+		t.Fatalf("cancel: want 303, got %d", p.Status)
+	}
+	home := b.get("/")
+	if !loggedIn(b) {
+		t.Fatal("after cancelling a second login: want still logged in as before")
+	}
+	if flash := home.Text("flash"); flash == "" || strings.Contains(flash, "not logged in") {
+		t.Errorf("after cancelling a second login while logged in: want a message that does not say \"not logged in\", got %q", flash)
 	}
 }
