@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -643,4 +644,48 @@ func TestRevealedFieldRendersOpen(t *testing.T) {
 	if _, open := one(t, doc, "details.reveal").Attr("open"); !open {
 		t.Error("expected the revealed field's <details> open")
 	}
+}
+
+// wbrSegments is the text of s split where a <wbr> lets a line break.
+func wbrSegments(s *goquery.Selection) []string {
+	segments := []string{""}
+	s.Contents().Each(func(_ int, c *goquery.Selection) {
+		if goquery.NodeName(c) == "wbr" {
+			segments = append(segments, "")
+			return
+		}
+		segments[len(segments)-1] += c.Text()
+	})
+	return segments
+}
+
+// An email address wraps after "@" or before a ".", never mid-word
+// (the browsers' last resort, overflow-wrap: anywhere, broke
+// "siti_rahman@mma.go" / "v.sg" at 390 px). The text stays the address,
+// so copying it gives the address unchanged.
+func TestEmailAddressesBreakAfterTheAtAndBeforeEachDot(t *testing.T) {
+	const email = "siti_rahman@mma.gov.sg"
+	want := []string{"siti_rahman@", "mma", ".gov", ".sg"}
+	profile := render(t, pages.ProfilePanel(pages.ProfileProps{LoggedIn: true, Fields: []pages.Field{
+		{Scope: "myinfo.email", Label: "Email", Kind: pages.KindText, Text: email},
+		{Scope: "x.lines", Label: "Lines", Kind: pages.KindLines, Lines: []string{email}},
+		{Scope: "pocdex.public_officer_details", Label: "Public officer details", Kind: pages.KindTable,
+			Columns: []string{"Work email", "Agency"}, Rows: [][]string{{email, "Ministry of Mock Affairs"}}},
+	}}))
+	picker := render(t, pages.Picker(pages.PickerProps{Postings: []pages.PostingChoice{{Value: "0", Title: "Director", WorkEmail: email}}}))
+	for what, value := range map[string]*goquery.Selection{
+		"text field":        one(t, profile, testID("field-myinfo-email")+" dd"),
+		"line":              one(t, profile, testID("field-x-lines")+" li"),
+		"table cell":        profile.Find(testID("field-pocdex-public_officer_details") + " td").First(),
+		"picker work email": picker.Find(testID(pages.PostingTestID("0")) + " dd").Last(),
+	} {
+		if got := wbrSegments(value); !slices.Equal(got, want) {
+			t.Errorf("%s: expected the lines to break only between %q, got %q", what, want, got)
+		}
+		if got := value.Text(); got != email {
+			t.Errorf("%s: expected the text %q unchanged, got %q", what, email, got)
+		}
+	}
+	// Other values keep no <wbr>: a name breaks at its spaces.
+	none(t, profile, testID("field-pocdex-public_officer_details")+" td:nth-child(2) wbr")
 }
