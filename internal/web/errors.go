@@ -26,6 +26,14 @@ type pageError struct {
 
 func (e *pageError) Error() string { return "web: " + e.reason }
 
+// retryAt is e with "Try again" leading to uri: the 502 page of the guard
+// retries the address that failed, and the gallery shows the same.
+func (e *pageError) retryAt(uri string) *pageError {
+	again := *e
+	again.retryURL = uri
+	return &again
+}
+
 // statusClientGone is what the access log and metrics record for a
 // request whose client went away before the answer (nginx's code for it):
 // the client's doing, not a failure of ours. Nobody receives it.

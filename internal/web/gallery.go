@@ -301,6 +301,11 @@ func personaUser(p mocksgid.Persona) session.User {
 	return session.User{Subject: p.Sub, Fields: p.Fields, Scopes: everyScope()}
 }
 
+// sampleGuardedAddress is a page of the guarded app, for the 502 page's
+// Try again. The app's addresses lie outside BASE_PATH, so it is the same
+// under any base path.
+const sampleGuardedAddress = "/app/page?x=1"
+
 func errorSection(page layouts.Page, requestID string) pages.GallerySection {
 	states := []struct {
 		id, note string
@@ -320,13 +325,13 @@ func errorSection(page layouts.Page, requestID string) pages.GallerySection {
 		{"error-sessions-unavailable", "The session store is not answering.", classify(session.ErrUnavailable)},
 		{"error-sgid-timeout", "sgID did not answer in time.", loginError(sgid.ReasonTimeout)},
 		{"error-request-timeout", "The request ran out of time.", classify(context.DeadlineExceeded)},
-		{"error-upstream-unavailable", "With UPSTREAM_URL, the guarded app did not answer.", errUpstream},
+		{"error-upstream-unavailable", "With UPSTREAM_URL, the guarded app did not answer; Try again asks for the same address again.", errUpstream.retryAt(sampleGuardedAddress)},
 		{"error-internal", "Anything unexpected.", classify(errors.New("unexpected"))},
 	}
 	sec := pages.GallerySection{ID: pages.ErrorPageID, Title: "Error pages",
 		Description: "What the person reads when something fails: plain words, a way to try again, and a reference to quote to support."}
 	for _, st := range states {
-		props := pages.ErrorProps{Page: withTitle(page, st.err.title), Status: st.err.status, Title: st.err.title, Message: st.err.message, RequestID: requestID}
+		props := pages.ErrorProps{Page: withTitle(page, st.err.title), Status: st.err.status, Title: st.err.title, Message: st.err.message, RetryURL: st.err.retryURL, RequestID: requestID}
 		title := strconv.Itoa(st.err.status) + ": " + st.err.title
 		sec.States = append(sec.States, wholePage(st.id, title, st.note+" Reason code: "+st.err.reason+".", pages.ErrorPage(props)))
 	}

@@ -120,12 +120,12 @@ func (s *Server) forwardToApp(c echo.Context) error {
 		for name, values := range own {
 			h[name] = values
 		}
-		pe := *errUpstream
+		pe := errUpstream
 		if c.Request().Method == http.MethodGet {
-			pe.retryURL = c.Request().URL.RequestURI()
+			pe = errUpstream.retryAt(c.Request().URL.RequestURI())
 		}
 		// handleError shows the page and logs the cause with it.
-		return fmt.Errorf("%w (%v)", &pe, err)
+		return fmt.Errorf("%w (%v)", pe, err)
 	}
 	return err
 }
