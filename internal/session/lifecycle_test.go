@@ -46,6 +46,19 @@ func (s *recordingStore) Commit(token string, b []byte, expiry time.Time) error 
 	return s.Store.Commit(token, b, expiry)
 }
 
+// CommitExisting is Commit for a session the request loaded.
+func (s *recordingStore) CommitExisting(ctx context.Context, token string, b []byte, expiry time.Time) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.attempts++
+	if s.failNext > 0 {
+		s.failNext--
+		return false, errors.New("store down")
+	}
+	s.expiries = append(s.expiries, expiry)
+	return s.Store.CommitExisting(ctx, token, b, expiry)
+}
+
 func (s *recordingStore) commits() []time.Time {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -146,7 +146,7 @@ func (m *Manager) Middleware() echo.MiddlewareFunc {
 			}
 			c.SetRequest(req.WithContext(ctx))
 			// The token the record was found under ("" for a new session),
-			// so that Save can tell whether another request ended it.
+			// so that Save writes it back only if it has not ended since.
 			c.Set(loadedTokenKey, m.scs.Token(ctx))
 			if err := m.expire(ctx); err != nil {
 				return err
@@ -211,20 +211,13 @@ func (m *Manager) commit(c echo.Context) error {
 	ctx := c.Request().Context()
 	switch m.scs.Status(ctx) {
 	case scs.Modified:
-		ended, err := m.endedElsewhere(c)
-		if err != nil {
-			return err
-		}
-		if ended {
-			// Committing would write the old data (perhaps a login) back
-			// under a token that a logout has just destroyed.
-			m.log.InfoContext(ctx, "session ended by another request; this request's changes are dropped")
-			return nil
-		}
 		if err := m.index(c); err != nil {
 			return err
 		}
 		m.scs.SetDeadline(ctx, m.storeDeadline(ctx))
+		if m.loadedUnrenewed(c) {
+			return m.commitExisting(c)
+		}
 		token, expiry, err := m.scs.Commit(ctx)
 		if err != nil {
 			return err
@@ -236,29 +229,48 @@ func (m *Manager) commit(c echo.Context) error {
 	return nil
 }
 
-// endedElsewhere reports whether the record this request loaded has gone
-// from the store since (a logout or an expiry in a concurrent request).
-// scs's commit is an upsert, so without this check a request that was in
-// flight during a logout would bring the logged-out session back. A new
-// token (a new session, or a login's renewed one) has nothing to check.
-func (m *Manager) endedElsewhere(c echo.Context) (bool, error) {
+// loadedUnrenewed reports whether the session is the record this request
+// loaded, under the same token: not a new session, nor one whose token a
+// login has just renewed (those are new records, written by scs's upsert).
+func (m *Manager) loadedUnrenewed(c echo.Context) bool {
 	loaded, _ := c.Get(loadedTokenKey).(string)
+	return loaded != "" && m.scs.Token(c.Request().Context()) == loaded
+}
+
+// commitExisting commits a session this request loaded only if the store
+// still holds it. It may have ended since (a logout in another request;
+// the sessions page's End or sgidweb sessions revoke, on any instance):
+// scs's upsert would bring it back, logged in, and a lookup before the
+// commit would leave a window between the two. The store's conditional
+// write has none. An ended session's changes are dropped and no cookie is
+// written: the old one already finds nothing, and clearing it could
+// clear a newer one the browser got meanwhile (a login in another tab).
+func (m *Manager) commitExisting(c echo.Context) error {
 	ctx := c.Request().Context()
-	if loaded == "" || m.scs.Token(ctx) != loaded {
-		return false, nil
+	token := m.scs.Token(ctx)
+	values := make(map[string]any)
+	for _, key := range m.scs.Keys(ctx) {
+		values[key] = m.scs.Get(ctx, key)
 	}
-	key := storeKey(loaded)
-	var found bool
-	var err error
-	if cs, ok := m.store.(scs.CtxStore); ok {
-		_, found, err = cs.FindCtx(ctx, key)
-	} else {
-		_, found, err = m.store.Find(key)
-	}
+	expiry := m.scs.Deadline(ctx)
+	b, err := m.scs.Codec.Encode(expiry, values)
 	if err != nil {
-		return false, fmt.Errorf("%w: check session: %v", ErrUnavailable, err)
+		return err
 	}
-	return !found, nil
+	key := storeKey(token) // scs's key for the token (HashTokenInStore)
+	found, err := m.store.CommitExisting(ctx, key, b, expiry)
+	if err != nil {
+		return err
+	}
+	if found {
+		m.writeCookie(c, token, expiry)
+		return nil
+	}
+	// An index entry written again just before (index) is harmless: every
+	// store lists only entries whose session it holds, and forgets the
+	// entry in time.
+	m.log.InfoContext(ctx, "session ended by another request; this request's changes are dropped")
+	return nil
 }
 
 func (m *Manager) writeCookie(c echo.Context, token string, expiry time.Time) {

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/url"
@@ -31,6 +32,12 @@ func (s *countingStore) Commit(token string, b []byte, expiry time.Time) error {
 	s.calls.Add(1)
 	s.writes.Add(1)
 	return s.Store.Commit(token, b, expiry)
+}
+
+func (s *countingStore) CommitExisting(ctx context.Context, token string, b []byte, expiry time.Time) (bool, error) {
+	s.calls.Add(1)
+	s.writes.Add(1)
+	return s.Store.CommitExisting(ctx, token, b, expiry)
 }
 
 func (s *countingStore) Delete(token string) error {

@@ -43,6 +43,16 @@ func (s *brokenCommits) Commit(token string, b []byte, expiry time.Time) error {
 	return fmt.Errorf("%w: commit: %v", session.ErrUnavailable, errors.New("store down"))
 }
 
+func (s *brokenCommits) CommitExisting(ctx context.Context, token string, b []byte, expiry time.Time) (bool, error) {
+	if !s.broken.Load() {
+		return s.Store.CommitExisting(ctx, token, b, expiry)
+	}
+	s.mu.Lock()
+	s.attempts++
+	s.mu.Unlock()
+	return false, fmt.Errorf("%w: commit: %v", session.ErrUnavailable, errors.New("store down"))
+}
+
 // serverWithStore builds the web server alone over st (no sgID traffic is
 // needed for the pages it is used for).
 func serverWithStore(t *testing.T, st store.Store) http.Handler {

@@ -118,6 +118,21 @@ func (s *memStore) Commit(token string, b []byte, expiry time.Time) error {
 	return nil
 }
 
+// commitExisting replaces a live session's record under the lock; an
+// update needs no room check, as in Commit.
+func (s *memStore) commitExisting(_ context.Context, token string, b []byte, expiry time.Time) (bool, error) {
+	data := append([]byte(nil), b...)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old, held := s.sessions[token]
+	if !held || !time.Now().Before(old.expiry) {
+		return false, nil
+	}
+	s.bytes += recordSize(token, data) - recordSize(token, old.data)
+	s.sessions[token] = memRecord{data: data, expiry: expiry}
+	return true, nil
+}
+
 func (s *memStore) Delete(token string) error {
 	s.mu.Lock()
 	s.deleteLocked(token)

@@ -123,6 +123,17 @@ func (s *pgStore) CommitCtx(ctx context.Context, token string, b []byte, expiry 
 	return err
 }
 
+// commitExisting updates the row of a live session and no other: the
+// statement is the check, so nothing can delete the row in between.
+func (s *pgStore) commitExisting(ctx context.Context, token string, b []byte, expiry time.Time) (bool, error) {
+	tag, err := s.pool.Exec(ctx, `UPDATE sessions SET data = $2, expiry = $3 WHERE token = $1 AND current_timestamp < expiry`,
+		token, b, expiry)
+	if err != nil {
+		return false, err
+	}
+	return tag.RowsAffected() > 0, nil
+}
+
 // DeleteCtx deletes the session and its index entry in one statement.
 func (s *pgStore) DeleteCtx(ctx context.Context, token string) error {
 	_, err := s.pool.Exec(ctx, `WITH entry AS (DELETE FROM session_index WHERE token = $1)

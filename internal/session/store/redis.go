@@ -164,6 +164,25 @@ func (s *redisStore) CommitCtx(ctx context.Context, token string, b []byte, expi
 	return err
 }
 
+// commitExistingScript is commitScript for a key that exists (an expired
+// one does not): the check and the write are one step, so nothing can
+// delete the key in between.
+var commitExistingScript = redis.NewScript(1, `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('SET', KEYS[1], ARGV[1])
+redis.call('PEXPIREAT', KEYS[1], ARGV[2])
+return 1`)
+
+func (s *redisStore) commitExisting(ctx context.Context, token string, b []byte, expiry time.Time) (bool, error) {
+	c, err := s.pool.GetContext(ctx)
+	if err != nil {
+		return false, err
+	}
+	defer c.Close()
+	n, err := redis.Int(commitExistingScript.DoContext(ctx, c, redisSessionPrefix+token, b, expiry.UnixMilli()))
+	return n == 1, err
+}
+
 // DeleteCtx deletes the session and its index entry together; the member
 // left in the subject's set is dropped when the set is next read.
 func (s *redisStore) DeleteCtx(ctx context.Context, token string) error {

@@ -132,9 +132,9 @@ type sqliteStore struct {
 	// writer is the one connection every write goes through, so that
 	// PRAGMA data_version on it moves only when another program (sqlite3
 	// at a terminal, a restore from backup) changed the file.
-	writer                      *sql.Conn
-	find                        *sql.Stmt // on the pool
-	commit, delete, sweep, peek *sql.Stmt // on writer
+	writer                              *sql.Conn
+	find                                *sql.Stmt // on the pool
+	commit, update, delete, sweep, peek *sql.Stmt // on writer
 	// The index's statements: listing on the pool, writes on writer.
 	list, index, forget, sweepIndex *sql.Stmt
 	// cache, when not nil, answers reads from memory. It is right because
@@ -182,6 +182,7 @@ func newSQLiteStore(ctx context.Context, db *sql.DB, cacheLimit int) (*sqliteSto
 	}
 	s.find = prepare(`SELECT data, expiry FROM sessions WHERE token = ? AND expiry > ?`, db)
 	s.commit = prepare(`REPLACE INTO sessions (token, data, expiry) VALUES (?, ?, ?)`, writer)
+	s.update = prepare(`UPDATE sessions SET data = ?, expiry = ? WHERE token = ? AND expiry > ?`, writer)
 	s.delete = prepare(`DELETE FROM sessions WHERE token = ?`, writer)
 	s.sweep = prepare(`DELETE FROM sessions WHERE expiry < ?`, writer)
 	s.peek = prepare(`PRAGMA data_version`, writer)
@@ -278,6 +279,29 @@ func (s *sqliteStore) CommitCtx(ctx context.Context, token string, b []byte, exp
 		}
 	}
 	return err
+}
+
+// commitExisting updates the row of a live session and no other: the
+// statement is the check, so nothing can delete the row in between.
+func (s *sqliteStore) commitExisting(ctx context.Context, token string, b []byte, expiry time.Time) (bool, error) {
+	if err := s.lockWrites(ctx); err != nil {
+		return false, err
+	}
+	defer s.unlockWrites()
+	res, err := s.update.ExecContext(ctx, b, julianDay(expiry), token, julianDay(time.Now()))
+	var n int64
+	if err == nil {
+		n, err = res.RowsAffected()
+	}
+	if s.cache != nil {
+		if err != nil || n == 0 {
+			// Unknown, or gone from the file: the next read goes there.
+			s.cache.drop(token)
+		} else {
+			s.cache.put(token, append([]byte(nil), b...), expiry)
+		}
+	}
+	return n > 0, err
 }
 
 func (s *sqliteStore) DeleteCtx(ctx context.Context, token string) error {
@@ -414,7 +438,7 @@ func (s *sqliteStore) noticeOutsideWrites() {
 }
 
 func (s *sqliteStore) closeStatements() {
-	for _, st := range []*sql.Stmt{s.find, s.commit, s.delete, s.sweep, s.peek, s.list, s.index, s.forget, s.sweepIndex} {
+	for _, st := range []*sql.Stmt{s.find, s.commit, s.update, s.delete, s.sweep, s.peek, s.list, s.index, s.forget, s.sweepIndex} {
 		if st != nil {
 			st.Close()
 		}

@@ -35,6 +35,13 @@ var ErrUnavailable = errors.New("session: store unavailable")
 type Store interface {
 	scs.Store
 	Indexer
+	// CommitExisting writes a session only if the store still holds it
+	// live, in one atomic step, and reports whether it did. scs's commit is
+	// an upsert: a request that loaded a session before it was ended (a
+	// logout, the sessions page's End, sgidweb sessions revoke, here or on
+	// another instance) would write it back when it commits, and no check
+	// made before the commit can close that window.
+	CommitExisting(ctx context.Context, token string, b []byte, expiry time.Time) (found bool, err error)
 	// Ping answers nil when the store can serve requests (for /readyz).
 	Ping(ctx context.Context) error
 	// Close stops background work and releases connections.
@@ -157,6 +164,7 @@ func OpenForCommand(ctx context.Context, spec string) (st Store, beside bool, er
 // and the error marking around it.
 type backend interface {
 	scs.CtxStore
+	commitExisting(ctx context.Context, token string, b []byte, expiry time.Time) (bool, error)
 	// addEntry, listEntries, countSessions and sharedKey implement Indexer (index.go).
 	addEntry(ctx context.Context, subject string, e Entry, until time.Time) error
 	listEntries(ctx context.Context, subject string) ([]Entry, error)
@@ -240,6 +248,16 @@ func (g *guarded) CommitCtx(ctx context.Context, token string, b []byte, expiry 
 		return g.fail("commit", err)
 	}
 	return nil
+}
+
+func (g *guarded) CommitExisting(ctx context.Context, token string, b []byte, expiry time.Time) (bool, error) {
+	ctx, cancel := g.bound(ctx)
+	defer cancel()
+	found, err := g.commitExisting(ctx, token, b, expiry)
+	if err != nil {
+		return false, g.fail("commit", err)
+	}
+	return found, nil
 }
 
 // DeleteCtx deletes a session and its index entry: every backend forgets
