@@ -276,17 +276,7 @@ func (s *memStore) deleteExpiredLocked(now time.Time) {
 }
 
 func (s *memStore) cleanup(interval time.Duration) {
-	defer close(s.done)
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-s.stop:
-			return
-		case <-t.C:
-			s.deleteExpired(time.Now())
-		}
-	}
+	sweepEvery(interval, s.stop, s.done, func() { s.deleteExpired(time.Now()) })
 }
 
 // close stops the sweeper and returns once it has stopped.

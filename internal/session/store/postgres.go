@@ -190,22 +190,14 @@ func (s *pgStore) ping(ctx context.Context) error { return s.pool.Ping(ctx) }
 // cleanup deletes expired sessions with their index entries, and entries
 // past their own end.
 func (s *pgStore) cleanup() {
-	defer close(s.done)
-	t := time.NewTicker(pgCleanupEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-s.stop:
-			return
-		case <-t.C:
-			// A failed sweep is retried at the next tick; reads never
-			// serve expired rows meanwhile.
-			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			_, _ = s.pool.Exec(ctx, `WITH gone AS (DELETE FROM sessions WHERE expiry < current_timestamp RETURNING token)
-				DELETE FROM session_index WHERE expiry < current_timestamp OR token IN (SELECT token FROM gone)`)
-			cancel()
-		}
-	}
+	sweepEvery(pgCleanupEvery, s.stop, s.done, func() {
+		// A failed sweep is retried at the next tick; reads never serve
+		// expired rows meanwhile.
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		_, _ = s.pool.Exec(ctx, `WITH gone AS (DELETE FROM sessions WHERE expiry < current_timestamp RETURNING token)
+			DELETE FROM session_index WHERE expiry < current_timestamp OR token IN (SELECT token FROM gone)`)
+	})
 }
 
 func (s *pgStore) close() error {

@@ -363,3 +363,20 @@ func (g *guarded) Close() error {
 	return g.closeErr
 }
 func (g *guarded) Kind() string { return g.kind }
+
+// sweepEvery runs sweep at each tick of every until stop closes, then
+// closes done: the background sweeper of the memory and PostgreSQL stores,
+// whose close waits on done.
+func sweepEvery(every time.Duration, stop <-chan struct{}, done chan<- struct{}, sweep func()) {
+	defer close(done)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+			sweep()
+		}
+	}
+}
