@@ -36,10 +36,9 @@ func (s *Server) gallery(c echo.Context) error {
 // inside a gallery page. The frames page shows it in a frame, so it may be
 // framed by this site.
 func (s *Server) galleryState(c echo.Context) error {
-	theme := galleryTheme(c)
-	found, ok := findGalleryState(s.gallerySections(c, theme), c.Param("state"))
-	if !ok {
-		return echo.NewHTTPError(http.StatusNotFound)
+	found, err := s.requestedGalleryState(c)
+	if err != nil {
+		return err
 	}
 	allowFramingBySelf(c)
 	if found.state.WholePage {
@@ -50,16 +49,25 @@ func (s *Server) galleryState(c echo.Context) error {
 }
 
 func (s *Server) galleryFrames(c echo.Context) error {
-	theme := galleryTheme(c)
-	found, ok := findGalleryState(s.gallerySections(c, theme), c.Param("state"))
-	if !ok {
-		return echo.NewHTTPError(http.StatusNotFound)
+	found, err := s.requestedGalleryState(c)
+	if err != nil {
+		return err
 	}
 	page := s.galleryPage(c, found.state.Title+": phone and desktop")
 	page.Wide = true // the desktop frame is wider than the reading width
 	h := c.Response().Header()
 	h.Set("Content-Security-Policy", h.Get("Content-Security-Policy")+"; frame-src 'self'")
 	return s.render(c, http.StatusOK, pages.GalleryFrames(pages.GalleryFramesProps{Page: page, State: found.state}), nil)
+}
+
+// requestedGalleryState is the state the address names, in the theme it
+// asks for; 404 for a name the gallery does not have.
+func (s *Server) requestedGalleryState(c echo.Context) (foundState, error) {
+	found, ok := findGalleryState(s.gallerySections(c, galleryTheme(c)), c.Param("state"))
+	if !ok {
+		return foundState{}, echo.NewHTTPError(http.StatusNotFound)
+	}
+	return found, nil
 }
 
 // allowFramingBySelf lets this site's pages, and no other, show the
